@@ -1,0 +1,14 @@
+"""dl-course: a TensorFlow/Keras reproduction of a Chinese deep-learning course.
+
+Subpackages: ``runtime`` (profiles, seeds, devices), ``datasets`` (offline-first loaders),
+``scratch`` (NumPy algorithms written to be read), ``models`` (Keras builders and registry),
+``analysis``, ``plot``, ``train`` and the ``dl-course`` command line (``cli``).
+"""
+
+from dl_course.runtime import quiet_tensorflow as _quiet_tensorflow
+
+_quiet_tensorflow()
+
+__version__ = "0.1.0"
+#: The one place the repository's address is kept; notebooks' Colab set-up cells install from it.
+REPO_URL = "https://github.com/dl-course/dl-course"

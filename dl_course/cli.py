@@ -1,0 +1,159 @@
+"""The ``dl-course`` command line: ``list``, ``data``, ``run``, ``check``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from dl_course.runtime import ENV_PROFILE, PROFILES
+
+
+def notebooks_dir() -> Path:
+    """``./notebooks`` when it exists, else the checkout's ``notebooks/``."""
+    here = Path.cwd() / "notebooks"
+    return here if here.is_dir() else Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def chapters(folder: Path | None = None) -> dict[str, Path]:
+    """Chapter notebooks by number: ``{"01": Path(".../01_perceptron.ipynb"), ...}``."""
+    folder = folder or notebooks_dir()
+    return {p.name[:2]: p for p in sorted(folder.glob("[0-9][0-9]_*.ipynb"))}
+
+
+def chapter_title(path: Path) -> str:
+    """The first heading of a notebook's first markdown cell."""
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "markdown":
+            for line in "".join(cell["source"]).splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("# ").strip()
+    return path.stem
+
+
+def cmd_list(args) -> int:
+    from dl_course import models
+
+    print("Chapters 章节:")
+    for number, path in chapters().items():
+        print(f"  {number}  {chapter_title(path)}  ({path.name})")
+    print("\nModels 模型 (dl_course.models.build(name)):")
+    for family, names in models.families().items():
+        print(f"  {family:<12} {', '.join(names)}")
+    return 0
+
+
+def cmd_data(args) -> int:
+    from dl_course import datasets
+    from dl_course.datasets import files
+
+    print(f"Data folder 数据目录: {files.data_dir()}  (set {files.ENV_DATA} to change it)\n")
+    problems = 0
+    for name, module in datasets.CATALOG.items():
+        rows = datasets.status(name)
+        if args.download and any(r["state"] == "missing" for r in rows):
+            try:
+                module.load_data()
+            except datasets.DatasetError as err:
+                print(f"  download failed: {str(err).splitlines()[0]}")
+            rows = datasets.status(name)
+        ready = all(r["state"].startswith("ok") for r in rows)
+        print(f"{name:<14} {'available 可用' if ready else 'NOT available 不可用'} — {module.DESCRIPTION}")
+        for row in rows:
+            print(f"    {row['file']:<30} {row['state']}")
+        if not ready:
+            problems += 1
+            print("  " + files.offline_help(name, module.FILES, module.PACKAGE).replace("\n", "\n  "))
+        print()
+    return 0 if args.download is False or problems == 0 else 1
+
+
+def run_notebook(path: Path, profile: str | None, out: Path, timeout: int) -> float:
+    """Execute ``path`` headless in its folder with ``profile``; write it to ``out``; return seconds."""
+    import nbclient
+    import nbformat
+
+    if profile:
+        os.environ[ENV_PROFILE] = profile
+    nb = nbformat.read(path, as_version=4)
+    start = time.perf_counter()
+    client = nbclient.NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
+    try:
+        client.execute()
+    finally:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out)
+    return time.perf_counter() - start
+
+
+def cmd_run(args) -> int:
+    found = chapters()
+    wanted = list(found) if args.chapter == "all" else [args.chapter.zfill(2)]
+    unknown = [c for c in wanted if c not in found]
+    if unknown:
+        raise SystemExit(f"dl-course run: no chapter {unknown[0]}; chapters: {', '.join(found) or 'none found'}.")
+    failed = 0
+    for number in wanted:
+        path = found[number]
+        label = args.profile or os.environ.get(ENV_PROFILE, "auto")
+        out = path if args.inplace else Path(args.out) / f"{path.stem}.{label}.ipynb"
+        print(f"running {path.name} ({label} profile)…", flush=True)
+        try:
+            seconds = run_notebook(path, args.profile, out, args.timeout)
+        except Exception as err:  # the executed copy keeps the traceback
+            failed += 1
+            print(f"  FAILED: {type(err).__name__}: {str(err).strip().splitlines()[-1]}\n  see {out}")
+            continue
+        print(f"  done in {seconds:.0f} s → {out}")
+    return 1 if failed else 0
+
+
+def cmd_check(args) -> int:
+    import keras
+
+    from dl_course import models, runtime
+
+    runtime.describe()
+    failures = []
+    for name, example in models.examples().items():
+        try:
+            model = models.build(name, **example)
+            print(f"  ok  {name:<22} {model.count_params():>12,} params")
+        except Exception as err:
+            failures.append(name)
+            print(f"  FAIL {name}: {err}")
+        keras.backend.clear_session()
+    print(f"{len(failures)} of {len(models.available())} builders failed." if failures else "All builders OK.")
+    return 1 if failures else 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dl-course", description="Deep-learning course: chapters, models and data.")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list chapters and models").set_defaults(fn=cmd_list)
+    d = sub.add_parser("data", help="show where each dataset comes from and how to get it offline")
+    d.add_argument("--download", action="store_true", help="download missing files (checked by SHA-256)")
+    d.set_defaults(fn=cmd_data)
+    r = sub.add_parser("run", help="execute chapter notebooks headless")
+    r.add_argument("chapter", help="chapter number (e.g. 01) or 'all'")
+    r.add_argument("--profile", choices=PROFILES, help=f"fast or full (default: ${ENV_PROFILE}, else auto)")
+    r.add_argument("--out", default="runs", help="folder for executed copies (default: runs/)")
+    r.add_argument("--inplace", action="store_true", help="write outputs into the notebook itself")
+    r.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
+    r.set_defaults(fn=cmd_run)
+    sub.add_parser("check", help="describe the set-up and build every registered model").set_defaults(fn=cmd_check)
+    return p
+
+
+def main(argv=None) -> int:
+    args = parser().parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

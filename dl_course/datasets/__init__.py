@@ -1,0 +1,43 @@
+"""keras.datasets-style loaders, offline sources first, plus generated data sets.
+
+``fashion_mnist.load_data()`` returns what ``keras.datasets.fashion_mnist.load_data()`` does.
+``CATALOG`` lists the file-backed datasets that ``dl-course data`` reports on.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dl_course.datasets import cifar10, fashion_mnist, files, mnist, synthetic
+from dl_course.datasets.files import DatasetError, data_dir
+
+#: File-backed datasets by name; each module has NAME, DESCRIPTION, PACKAGE, FILES, load_data().
+CATALOG = {m.NAME: m for m in (mnist, fashion_mnist, cifar10)}
+
+__all__ = ["CATALOG", "DatasetError", "cifar10", "data_dir", "fashion_mnist", "files", "mnist", "status", "subset", "synthetic"]
+
+
+def subset(x, y, n: int, seed: int = 0):
+    """A seeded random subset of ``n`` examples of ``(x, y)`` (all of them when ``n`` ≥ len)."""
+    if len(x) != len(y):
+        raise ValueError(f"x and y differ in length: {len(x)} vs {len(y)}.")
+    if n >= len(x):
+        return x, y
+    idx = np.sort(np.random.default_rng(seed).permutation(len(x))[:n])
+    return x[idx], y[idx]
+
+
+def status(name: str) -> list[dict]:
+    """For each file of dataset ``name``: where it was found (checked), or why it is unusable."""
+    if name not in CATALOG:
+        raise ValueError(f"Unknown dataset {name!r}; known: {', '.join(CATALOG)}.")
+    module = CATALOG[name]
+    rows = []
+    for spec in module.FILES:
+        try:
+            found = files.find(name, spec)
+            state = f"ok ({found[1]}: {found[0]})" if found else "missing"
+        except DatasetError as err:
+            state = f"CORRUPT: {str(err).splitlines()[0]}"
+        rows.append({"dataset": name, "file": spec.name, "state": state})
+    return rows

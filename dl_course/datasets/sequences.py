@@ -1,0 +1,173 @@
+"""Synthetic sequence tasks generated with a seed: the adding problem, noisy sines, dates.
+
+``adding_problem`` tests long-range memory (chapter 06); ``noisy_sine`` is a small
+forecasting series; ``date_pairs`` gives human-written dates and their ISO form for
+sequence-to-sequence translation, with ``encode_dates`` / ``decode_dates`` turning them
+into the integer arrays an encoder–decoder model trains on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+#: Human date formats; fields: {d} day, {dd} 2-digit day, {m}/{mm} month number,
+#: {month} / {mon} month name / abbreviation, {wday} weekday abbreviation, {y} year.
+DATE_FORMATS = (
+    "{d} {month} {y}",  # 3 March 2021
+    "{month} {d}, {y}",  # March 3, 2021
+    "{d} {mon} {y}",  # 3 Mar 2021
+    "{wday}, {d} {mon} {y}",  # Wed, 3 Mar 2021
+    "{dd}.{mm}.{y}",  # 03.03.2021
+    "{y}/{m}/{d}",  # 2021/3/3
+    "{y}年{m}月{d}日",  # 2021年3月3日
+)
+TARGET_LENGTH = 10  # "YYYY-MM-DD"
+PAD, UNK, START = "<pad>", "<unk>", "<s>"
+#: Source characters: id 0 is padding, 1 an unknown character, then every character of the formats.
+SOURCE_TOKENS = (PAD, UNK, *sorted(set("0123456789 ,./年月日" + "".join(MONTHS + WEEKDAYS))))
+#: Target characters: id 0 is the decoder's start token, then the ISO alphabet.
+TARGET_TOKENS = (START, *"-0123456789")
+
+
+def _positive_int(value, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}.")
+    return int(value)
+
+
+def adding_problem(n: int, T: int = 100, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The adding problem (Hochreiter & Schmidhuber 1997, experiment 4) in its common form.
+
+    Each of the ``n`` sequences has ``T`` steps of two features: a value drawn uniformly
+    from [0, 1] and a marker that is 1 at exactly two steps (one in each half) and 0
+    elsewhere. The target is the sum of the two marked values, so predicting the mean
+    1.0 always scores MSE = Var(U₁ + U₂) = 1/6 ≈ 0.167. Returns ``x`` (n, T, 2) and
+    ``y`` (n, 1), float32.
+    """
+    n, T = _positive_int(n, "n"), _positive_int(T, "T", minimum=2)
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0.0, 1.0, size=(n, T))
+    half = T // 2
+    first = rng.integers(0, half, size=n)
+    second = rng.integers(half, T, size=n)
+    markers = np.zeros((n, T))
+    rows = np.arange(n)
+    markers[rows, first] = markers[rows, second] = 1.0
+    y = values[rows, first] + values[rows, second]
+    x = np.stack([values, markers], axis=-1)
+    return x.astype("float32"), y[:, None].astype("float32")
+
+
+def noisy_sine(
+    n: int, T: int = 50, noise: float = 0.1, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` windows of sine waves with random frequency and phase plus Gaussian noise.
+
+    ``x`` (n, T, 1) holds ``sin(ω t + φ) + ε`` for t = 0 … T-1 with ω ~ U(0.1, 0.5),
+    φ ~ U(0, 2π), ε ~ N(0, noise²); the target ``y`` (n, 1) is the noise-free next value
+    ``sin(ω T + φ)``. float32.
+    """
+    n, T = _positive_int(n, "n"), _positive_int(T, "T")
+    if not noise >= 0:
+        raise ValueError(f"noise is a standard deviation ≥ 0, got {noise!r}.")
+    rng = np.random.default_rng(seed)
+    omega = rng.uniform(0.1, 0.5, size=(n, 1))
+    phase = rng.uniform(0.0, 2 * np.pi, size=(n, 1))
+    clean = np.sin(omega * np.arange(T + 1) + phase)
+    x = clean[:, :T] + rng.normal(0.0, noise, size=(n, T))
+    return x[..., None].astype("float32"), clean[:, T:].astype("float32")
+
+
+def format_date(day: dt.date, fmt: str) -> str:
+    """Write ``day`` in the human format ``fmt`` (see ``DATE_FORMATS`` for the fields)."""
+    fields = dict(
+        d=day.day, dd=f"{day.day:02d}", m=day.month, mm=f"{day.month:02d}", y=day.year,
+        month=MONTHS[day.month - 1], mon=MONTHS[day.month - 1][:3], wday=WEEKDAYS[day.weekday()],
+    )  # fmt: skip
+    try:
+        return fmt.format(**fields)
+    except (KeyError, IndexError, ValueError) as err:
+        raise ValueError(
+            f"Bad date format {fmt!r} ({err!r}); use the fields {{{'}, {'.join(fields)}}}."
+        ) from None
+
+
+def date_pairs(
+    n: int,
+    seed: int = 0,
+    formats=DATE_FORMATS,
+    start: dt.date = dt.date(1950, 1, 1),
+    end: dt.date = dt.date(2049, 12, 31),
+) -> tuple[list[str], list[str]]:
+    """``n`` random dates between ``start`` and ``end`` written in a random human format.
+
+    Returns ``(sources, targets)``: e.g. ``"3 March 2021"`` or ``"2021年3月3日"`` and
+    ``"2021-03-03"``.
+    """
+    n = _positive_int(n, "n")
+    formats = tuple(formats)
+    if not formats:
+        raise ValueError("formats must name at least one date format.")
+    for fmt in formats:
+        format_date(start, fmt)  # fail early on a bad format
+    if end < start:
+        raise ValueError(f"end ({end}) must not be before start ({start}).")
+    rng = np.random.default_rng(seed)
+    offsets = rng.integers(0, (end - start).days + 1, size=n)
+    choice = rng.integers(0, len(formats), size=n)
+    days = [start + dt.timedelta(days=int(k)) for k in offsets]
+    sources = [format_date(day, formats[c]) for day, c in zip(days, choice)]
+    return sources, [day.isoformat() for day in days]
+
+
+def _ids(text: str, index: dict, unknown: int | None, what: str) -> list[int]:
+    if unknown is None and any(ch not in index for ch in text):
+        bad = sorted({ch for ch in text if ch not in index})
+        raise ValueError(f"{what} {text!r} has characters outside the vocabulary: {bad}.")
+    return [index.get(ch, unknown) for ch in text]
+
+
+def encode_dates(sources, targets=None, source_length: int = 24) -> dict[str, np.ndarray]:
+    """Integer arrays for an encoder–decoder: ``encoder`` (n, source_length) and, with targets,
+    ``decoder_in`` / ``decoder_out`` (n, 10).
+
+    Sources are padded with 0 on the right (characters outside ``SOURCE_TOKENS`` map to the
+    unknown id 1); a source longer than ``source_length`` raises. ``decoder_out`` is the
+    target and ``decoder_in`` the same shifted right behind the start token: teacher forcing.
+    """
+    source_length = _positive_int(source_length, "source_length")
+    src_index = {tok: i for i, tok in enumerate(SOURCE_TOKENS)}
+    encoder = np.zeros((len(sources), source_length), dtype="int32")
+    for row, text in enumerate(sources):
+        if len(text) > source_length:
+            raise ValueError(f"source {text!r} is longer than source_length={source_length}.")
+        encoder[row, : len(text)] = _ids(text, src_index, 1, "source")
+    arrays = {"encoder": encoder}
+    if targets is not None:
+        if len(targets) != len(sources):
+            raise ValueError(f"sources and targets differ in number: {len(sources)} vs {len(targets)}.")
+        tgt_index = {tok: i for i, tok in enumerate(TARGET_TOKENS)}
+        for text in targets:
+            if len(text) != TARGET_LENGTH:
+                raise ValueError(f"target {text!r} is not an ISO date YYYY-MM-DD.")
+        out = np.array([_ids(t, tgt_index, None, "target") for t in targets], dtype="int32")
+        out = out.reshape(len(targets), TARGET_LENGTH)
+        arrays["decoder_out"] = out
+        arrays["decoder_in"] = np.concatenate([np.zeros_like(out[:, :1]), out[:, :-1]], axis=1)
+    return arrays
+
+
+def decode_dates(ids) -> list[str]:
+    """Target id arrays (n, 10) back to strings (the start token decodes to "")."""
+    ids = np.asarray(ids)
+    if ids.ndim != 2 or ids.min(initial=0) < 0 or ids.max(initial=0) >= len(TARGET_TOKENS):
+        raise ValueError(f"ids must be a (n, length) array of target ids in [0, {len(TARGET_TOKENS)}).")
+    return ["".join(TARGET_TOKENS[i] if i else "" for i in row) for row in ids]

@@ -1,0 +1,81 @@
+"""Keras model builders, one module per family, and a registry over them.
+
+``build("vgg16", classes=10)`` calls the registered builder; ``available()`` lists names.
+Every module in this package is imported on first use, so a new family only needs
+``@register`` on its builders.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+
+_REGISTRY: dict[str, Callable] = {}
+_FAMILY: dict[str, str] = {}
+_EXAMPLES: dict[str, dict] = {}
+
+
+def register(name: str | None = None, *, example: dict | None = None):
+    """Decorator adding a builder to the registry under ``name`` (default: its function name).
+
+    ``example`` holds small keyword arguments (e.g. a 32×32 input) with which the builder
+    runs quickly; tests and ``dl-course check`` build every model with them.
+    """
+
+    def wrap(fn: Callable) -> Callable:
+        key = name or fn.__name__
+        if key in _REGISTRY and _REGISTRY[key] is not fn:
+            raise ValueError(f"model name {key!r} is registered twice")
+        _REGISTRY[key] = fn
+        _FAMILY[key] = fn.__module__.rsplit(".", 1)[-1]
+        _EXAMPLES[key] = dict(example or {})
+        return fn
+
+    return wrap
+
+
+def _load_all() -> None:
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+def available(family: str | None = None) -> list[str]:
+    """Sorted names of registered builders, optionally only those of one module ``family``."""
+    _load_all()
+    return sorted(k for k in _REGISTRY if family is None or _FAMILY[k] == family)
+
+
+def examples() -> dict[str, dict]:
+    """Each registered builder's small example arguments (see ``register``)."""
+    _load_all()
+    return {k: dict(_EXAMPLES[k]) for k in sorted(_REGISTRY)}
+
+
+def families() -> dict[str, list[str]]:
+    """Registered builder names grouped by module."""
+    groups: dict[str, list[str]] = {}
+    for key in available():
+        groups.setdefault(_FAMILY[key], []).append(key)
+    return groups
+
+
+def get(name: str) -> Callable:
+    """The builder registered as ``name``; a ``ValueError`` lists close names otherwise."""
+    names = available()
+    if name not in _REGISTRY:
+        import difflib
+
+        close = difflib.get_close_matches(name, names, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(
+            f"Unknown model {name!r}.{hint} Available: {', '.join(names)} "
+            "(see dl_course.models.available() or `dl-course list`)."
+        )
+    return _REGISTRY[name]
+
+
+def build(name: str, **kwargs):
+    """Build the registered model ``name`` with the builder's keyword arguments."""
+    return get(name)(**kwargs)

@@ -1,0 +1,131 @@
+"""Encoder–decoder sequence-to-sequence models (chapter 06), with and without attention.
+
+Slides: seed 003 (Seq2Seq, Attention), seed 002 ⑷ (LSTM, forget-gate bias 1). Both models
+take ``[source_ids, decoder_in]`` and return per-step softmax probabilities over the target
+vocabulary. Training uses teacher forcing (``decoder_in`` is the true target shifted right
+behind a start token); ``greedy_decode`` feeds the model its own predictions instead.
+Every LSTM here is built with ``unit_forget_bias=True``: the forget gate's bias starts at 1
+(Jozefowicz et al. 2015; seed 002: "遗忘门的偏置 … 取 1 或 2") so memory is kept at first.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from dl_course.models import register
+
+
+def _check(source_vocab, target_vocab, embed_dim, units, model: str) -> None:
+    for label, value in (
+        ("source_vocab", source_vocab),
+        ("target_vocab", target_vocab),
+        ("embed_dim", embed_dim),
+        ("units", units),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{model}: {label} must be a positive integer, got {value!r}.")
+    if target_vocab < 2:
+        raise ValueError(f"{model}: target_vocab must be ≥ 2 (start token plus symbols), got {target_vocab}.")
+
+
+def _encoder_decoder(source_vocab, target_vocab, embed_dim, units):
+    """Shared trunk: embeddings, LSTM encoder (mask on padding id 0), LSTM decoder."""
+    source = keras.Input(shape=(None,), dtype="int32", name="source")
+    target = keras.Input(shape=(None,), dtype="int32", name="decoder_in")
+    x = keras.layers.Embedding(source_vocab, embed_dim, mask_zero=True, name="source_embedding")(source)
+    enc_seq, h, c = keras.layers.LSTM(
+        units, return_sequences=True, return_state=True, unit_forget_bias=True, name="encoder"
+    )(x)
+    y = keras.layers.Embedding(target_vocab, embed_dim, name="target_embedding")(target)
+    dec_seq = keras.layers.LSTM(units, return_sequences=True, unit_forget_bias=True, name="decoder")(
+        y, initial_state=[h, c]
+    )
+    return source, target, enc_seq, dec_seq
+
+
+@register(example=dict(source_vocab=20, target_vocab=8, embed_dim=8, units=16))
+def seq2seq(
+    source_vocab: int = 48,
+    target_vocab: int = 12,
+    embed_dim: int = 32,
+    units: int = 128,
+    name: str = "seq2seq",
+):
+    """Encoder–decoder (Sutskever, Vinyals & Le 2014; Cho et al. 2014) with LSTMs.
+
+    The encoder LSTM reads the embedded source (padding id 0 is masked); its final state
+    ``(h, c)`` is the only thing the decoder LSTM receives about the source. A softmax
+    Dense layer maps each decoder state to the target vocabulary. LSTMs use
+    ``unit_forget_bias=True`` (forget-gate bias 1).
+
+    Parameters, with V_s, V_t vocabularies, e embedding and n units:
+    ``(V_s + V_t)e + 2·4(en + n² + n) + (n + 1)V_t``. Default (48, 12, 32, 128): 309,388.
+    """
+    _check(source_vocab, target_vocab, embed_dim, units, name)
+    source, target, _, dec_seq = _encoder_decoder(source_vocab, target_vocab, embed_dim, units)
+    probs = keras.layers.Dense(target_vocab, activation="softmax", name="predictions")(dec_seq)
+    return keras.Model([source, target], probs, name=name)
+
+
+@register(example=dict(source_vocab=20, target_vocab=8, embed_dim=8, units=16))
+def seq2seq_attention(
+    source_vocab: int = 48,
+    target_vocab: int = 12,
+    embed_dim: int = 32,
+    units: int = 128,
+    name: str = "seq2seq_attention",
+):
+    """Encoder–decoder with Luong global attention, "general" score (Luong, Pham & Manning 2015).
+
+    For decoder state h_t and encoder states h̄_s: scores ``h_tᵀ W_a h̄_s``, weights
+    ``a_t = softmax_s(scores)`` (padding masked), context ``c_t = Σ_s a_ts h̄_s``, attentional
+    state ``h̃_t = tanh(W_c [c_t; h_t])``, output ``softmax(W_s h̃_t + b_s)``. The layer named
+    ``"attention"`` returns the weights too; ``attention_model`` exposes them. LSTMs use
+    ``unit_forget_bias=True`` (forget-gate bias 1).
+
+    Parameters: those of ``seq2seq`` plus ``n²`` (W_a) and ``2n²`` (W_c), no biases.
+    Default (48, 12, 32, 128): 358,540.
+    """
+    _check(source_vocab, target_vocab, embed_dim, units, name)
+    source, target, enc_seq, dec_seq = _encoder_decoder(source_vocab, target_vocab, embed_dim, units)
+    keys = keras.layers.Dense(units, use_bias=False, name="score_weight")(enc_seq)  # W_a h̄_s
+    context, _ = keras.layers.Attention(name="attention")(
+        [dec_seq, enc_seq, keys], return_attention_scores=True
+    )
+    merged = keras.layers.Concatenate(name="context_and_state")([context, dec_seq])
+    attentional = keras.layers.Dense(units, activation="tanh", use_bias=False, name="attentional")(merged)
+    probs = keras.layers.Dense(target_vocab, activation="softmax", name="predictions")(attentional)
+    return keras.Model([source, target], probs, name=name)
+
+
+def attention_model(model: keras.Model) -> keras.Model:
+    """A model sharing ``model``'s layers that maps ``[source_ids, decoder_in]`` to the
+    attention weights (batch, target steps, source steps); each row sums to 1."""
+    try:
+        layer = model.get_layer("attention")
+    except ValueError:
+        raise ValueError(f"model {model.name!r} has no layer named 'attention'.") from None
+    return keras.Model(model.inputs, layer.output[1], name=f"{model.name}_weights")
+
+
+def greedy_decode(model: keras.Model, source_ids, length: int, start_id: int = 0, batch_size: int = 256):
+    """Greedy decoding: start from ``start_id`` and feed back the most probable symbol.
+
+    Runs ``model`` (inputs ``[source_ids, decoder_in]``) ``length`` times; step t fills
+    position t + 1 of ``decoder_in`` with the argmax at position t, which only depends on
+    earlier positions because the decoder is causal. Returns int ids (batch, length).
+    """
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+        raise ValueError(f"length must be a positive integer, got {length!r}.")
+    source_ids = np.asarray(source_ids)
+    if source_ids.ndim != 2:
+        raise ValueError(f"source_ids must be (batch, source steps), got shape {source_ids.shape}.")
+    decoder_in = np.full((len(source_ids), length), start_id, dtype="int32")
+    out = np.zeros_like(decoder_in)
+    for t in range(length):
+        probs = model.predict([source_ids, decoder_in], batch_size=batch_size, verbose=0)
+        out[:, t] = probs[:, t].argmax(axis=-1)
+        if t + 1 < length:
+            decoder_in[:, t + 1] = out[:, t]
+    return out

@@ -1,0 +1,1 @@
+"""NumPy implementations of the core algorithms, written to be read next to the slides."""
