@@ -117,6 +117,8 @@ def _costs(layer, in_shape: tuple, out_shape: tuple) -> tuple:
 
 def _kernel(layer) -> str:
     size = getattr(layer, "kernel_size", None) or getattr(layer, "pool_size", None)
+    if isinstance(size, int):  # custom 2-D layers may keep a single int
+        size = (size, size)
     return "×".join(str(k) for k in size) if size else ""
 
 

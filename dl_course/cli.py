@@ -76,16 +76,21 @@ def run_notebook(path: Path, profile: str | None, out: Path, timeout: int) -> fl
     import nbclient
     import nbformat
 
-    if profile:
-        os.environ[ENV_PROFILE] = profile
     nb = nbformat.read(path, as_version=4)
-    start = time.perf_counter()
     client = nbclient.NotebookClient(
         nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
+    previous = os.environ.get(ENV_PROFILE)
+    if profile:
+        os.environ[ENV_PROFILE] = profile  # the kernel inherits it
+    start = time.perf_counter()
     try:
         client.execute()
     finally:
+        if previous is None:
+            os.environ.pop(ENV_PROFILE, None)
+        else:
+            os.environ[ENV_PROFILE] = previous
         out.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, out)
     return time.perf_counter() - start

@@ -60,7 +60,7 @@ def seq2seq(
     ``unit_forget_bias=True`` (forget-gate bias 1).
 
     Parameters, with V_s, V_t vocabularies, e embedding and n units:
-    ``(V_s + V_t)e + 2·4(en + n² + n) + (n + 1)V_t``. Default (48, 12, 32, 128): 309,388.
+    ``(V_s + V_t)e + 2·4(en + n² + n) + (n + 1)V_t``. Default (48, 12, 32, 128): 168,332.
     """
     _check(source_vocab, target_vocab, embed_dim, units, name)
     source, target, _, dec_seq = _encoder_decoder(source_vocab, target_vocab, embed_dim, units)
@@ -85,7 +85,7 @@ def seq2seq_attention(
     ``unit_forget_bias=True`` (forget-gate bias 1).
 
     Parameters: those of ``seq2seq`` plus ``n²`` (W_a) and ``2n²`` (W_c), no biases.
-    Default (48, 12, 32, 128): 358,540.
+    Default (48, 12, 32, 128): 217,484.
     """
     _check(source_vocab, target_vocab, embed_dim, units, name)
     source, target, enc_seq, dec_seq = _encoder_decoder(source_vocab, target_vocab, embed_dim, units)

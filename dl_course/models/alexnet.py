@@ -1,0 +1,56 @@
+"""AlexNet (Krizhevsky, Sutskever & Hinton 2012), with the two-GPU grouping as grouped convolutions."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from dl_course.models import register
+from dl_course.models.blocks import LocalResponseNorm, fc_head, grouped_conv
+from dl_course.models.common import check_top, image_input
+
+
+@register(example=dict(input_shape=(64, 64, 3), classes=10))
+def alexnet(
+    include_top: bool = True,
+    input_shape=None,
+    classes: int = 1000,
+    pooling: str | None = None,
+    classifier_activation: str | None = "softmax",
+    name: str = "alexnet",
+    groups: int = 2,
+    lrn: bool = True,
+    dropout: float = 0.5,
+):
+    """AlexNet: 5 convolutions (ReLU, LRN, overlapping 3×3/2 max-pooling) and 3 dense layers.
+
+    Krizhevsky et al., "ImageNet Classification with Deep Convolutional Neural Networks",
+    NIPS 2012, Fig. 2. Slides 001 (≈ 60 M parameters, group convolution), 002 ⑻ (layer by
+    layer, 48/128/192/192/128 kernels on each of the two GPUs), 003.
+
+    ``groups=2`` reproduces the two-GPU split: conv2, conv4 and conv5 see only the half of
+    the previous layer on their own GPU (grouped convolution); conv3 and the dense layers
+    see both. The 224×224 input is zero-padded by 2 so conv1 (11×11, stride 4) gives the
+    paper's 55×55. With conv and dense biases the default configuration has **60,965,224**
+    parameters (Caffe's reference count); ``groups=1`` gives 62,378,344. ``lrn=False``
+    drops the parameter-free local response normalisation. Minimum input 63×63.
+    """
+    check_top(include_top, classes, pooling)
+    if groups not in (1, 2):
+        raise ValueError(f"groups must be 1 (one GPU) or 2 (the paper's two GPUs), got {groups!r}.")
+    inputs = image_input(input_shape, (224, 224, 3), 63, name)
+    x = layers.ZeroPadding2D(2, name="conv1_pad")(inputs)
+    x = layers.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(x)
+    if lrn:
+        x = LocalResponseNorm(name="conv1_lrn")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
+    x = grouped_conv(x, 256, 5, groups, name="conv2")
+    if lrn:
+        x = LocalResponseNorm(name="conv2_lrn")(x)
+    x = layers.MaxPooling2D(3, strides=2, name="pool2")(x)
+    x = layers.Conv2D(384, 3, padding="same", activation="relu", name="conv3")(x)
+    x = grouped_conv(x, 384, 3, groups, name="conv4")
+    x = grouped_conv(x, 256, 3, groups, name="conv5")
+    x = layers.MaxPooling2D(3, strides=2, name="pool5")(x)
+    x = fc_head(x, include_top, classes, pooling, classifier_activation, units=4096, dropout=dropout)
+    return keras.Model(inputs, x, name=name)

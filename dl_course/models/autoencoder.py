@@ -1,0 +1,297 @@
+"""Autoencoders of chapter 08: dense, convolutional, sparse, denoising and stacked.
+
+An autoencoder maps ``x`` to a code ``h = σ(Wx + b)`` (the layer named ``code``) and back to a
+reconstruction of ``x``; it is trained on the reconstruction error alone. ``encoder(model)``
+cuts the code model out of a trained autoencoder. ``greedy_pretrain`` trains the hidden
+layers of a classifier one at a time as autoencoders (greedy layer-wise pre-training)
+before the whole network is fine-tuned with labels.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from dl_course.models import register
+from dl_course.models.common import image_input
+from dl_course.models.mlp import ACTIVATIONS, mlp
+
+SPARSITY = (None, "l1", "kl")
+
+
+@keras.saving.register_keras_serializable(package="dl_course")
+class MaskingNoise(keras.layers.Layer):
+    """Denoising corruption: during training, set a random share ``rate`` of inputs to 0.
+
+    Vincent et al. 2008 ("masking noise"). Unlike ``Dropout`` it does not rescale the
+    inputs that survive, and it does nothing at inference.
+    """
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 <= rate < 1.0:
+            raise ValueError(f"rate is the share of inputs set to 0, in [0, 1), got {rate!r}.")
+        self.rate = float(rate)
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def call(self, inputs, training=False):
+        if not training or self.rate == 0.0:
+            return inputs
+        keep = keras.random.uniform(keras.ops.shape(inputs), seed=self.seed_generator) >= self.rate
+        return inputs * keras.ops.cast(keep, inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate, "seed": self.seed}
+
+
+def kl_sparsity(code, target: float):
+    """``Σ_j KL(ρ ‖ ρ̂_j)``: ρ̂_j is unit j's mean activation over the batch, ρ the target."""
+    eps = keras.backend.epsilon()
+    rho_hat = keras.ops.clip(keras.ops.mean(code, axis=0), eps, 1.0 - eps)
+    rho = keras.ops.cast(target, code.dtype)
+    kl = rho * keras.ops.log(rho / rho_hat) + (1 - rho) * keras.ops.log((1 - rho) / (1 - rho_hat))
+    return keras.ops.sum(kl)
+
+
+@keras.saving.register_keras_serializable(package="dl_course")
+class KLSparsity(keras.layers.Layer):
+    """Identity layer adding ``weight · Σ_j KL(ρ ‖ ρ̂_j)`` to the loss (sparse autoencoder).
+
+    Ng, "Sparse autoencoder" (CS294A notes, 2011). The code must lie in (0, 1) (sigmoid),
+    so that ρ̂_j is a firing rate; ``target`` ρ is the rate each unit is pushed towards.
+    """
+
+    def __init__(self, target: float = 0.05, weight: float = 0.1, **kwargs):
+        super().__init__(**kwargs)
+        if not 0.0 < target < 1.0:
+            raise ValueError(f"target is a mean activation in (0, 1), got {target!r}.")
+        if weight < 0:
+            raise ValueError(f"weight must be ≥ 0, got {weight!r}.")
+        self.target = float(target)
+        self.weight = float(weight)
+
+    def call(self, inputs):
+        self.add_loss(self.weight * kl_sparsity(inputs, self.target))
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "target": self.target, "weight": self.weight}
+
+
+def _check_options(sparsity, sparsity_weight, code_activation, denoising):
+    if sparsity not in SPARSITY:
+        raise ValueError(f"sparsity must be one of None, 'l1', 'kl', got {sparsity!r}.")
+    if sparsity_weight < 0:
+        raise ValueError(f"sparsity_weight must be ≥ 0, got {sparsity_weight!r}.")
+    if sparsity == "kl" and code_activation != "sigmoid":
+        raise ValueError(
+            f"KL sparsity treats code activations as firing rates in (0, 1): it needs "
+            f"code_activation='sigmoid', got {code_activation!r}."
+        )
+    if not 0.0 <= denoising < 1.0:
+        raise ValueError(f"denoising is the share of inputs masked, in [0, 1), got {denoising!r}.")
+
+
+def _corrupt(inputs, denoising: float, seed: int | None):
+    return MaskingNoise(denoising, seed=seed, name="corrupt")(inputs) if denoising else inputs
+
+
+def _sparse(code, sparsity, weight: float, target: float):
+    return KLSparsity(target, weight, name="kl_sparsity")(code) if sparsity == "kl" else code
+
+
+@register(example=dict(input_shape=(64,), code_size=8, hidden=(16,)))
+def dense_autoencoder(
+    input_shape=(784,),
+    code_size: int = 32,
+    hidden=(),
+    activation: str = "relu",
+    code_activation: str = "sigmoid",
+    output_activation: str = "sigmoid",
+    sparsity: str | None = None,
+    sparsity_weight: float = 1e-3,
+    sparsity_target: float = 0.05,
+    denoising: float = 0.0,
+    seed: int | None = None,
+    name: str = "dense_autoencoder",
+):
+    """Fully connected autoencoder ``x → hidden… → code → …hidden → x̂`` (mirrored decoder).
+
+    Slide 004 (自编码器 h = σ(Wx + b); 正则/稀疏/去噪自编码器); Hinton & Salakhutdinov 2006.
+    ``sparsity="l1"`` adds ``sparsity_weight · Σ|h|`` per sample (activity regulariser);
+    ``sparsity="kl"`` adds ``sparsity_weight · Σ_j KL(ρ ‖ ρ̂_j)`` with ρ = ``sparsity_target``.
+    ``denoising`` > 0 masks that share of the inputs while training (Vincent et al. 2008).
+
+    Default configuration (784 → 32 → 784): 50,992 parameters.
+    """
+    _check_options(sparsity, sparsity_weight, code_activation, denoising)
+    for act in (activation, code_activation, output_activation):
+        if act not in ACTIVATIONS:
+            raise ValueError(f"activations must be one of {', '.join(ACTIVATIONS)}, got {act!r}.")
+    if not isinstance(code_size, int) or code_size < 1:
+        raise ValueError(f"code_size must be a positive integer, got {code_size!r}.")
+    if any(not isinstance(h, int) or h < 1 for h in hidden):
+        raise ValueError(f"hidden must list positive layer widths, got {hidden!r}.")
+    inputs = keras.Input(shape=tuple(input_shape))
+    size = int(np.prod(input_shape))
+    x = _corrupt(inputs, denoising, seed)
+    x = keras.layers.Flatten(name="flatten")(x) if len(input_shape) > 1 else x
+    for i, width in enumerate(hidden, start=1):
+        x = keras.layers.Dense(width, activation=activation, name=f"encode{i}")(x)
+    l1 = keras.regularizers.L1(sparsity_weight) if sparsity == "l1" else None
+    x = keras.layers.Dense(
+        code_size, activation=code_activation, activity_regularizer=l1, name="code"
+    )(x)
+    x = _sparse(x, sparsity, sparsity_weight, sparsity_target)
+    for i, width in reversed(list(enumerate(hidden, start=1))):
+        x = keras.layers.Dense(width, activation=activation, name=f"decode{i}")(x)
+    x = keras.layers.Dense(size, activation=output_activation, name="reconstruction")(x)
+    if len(input_shape) > 1:
+        x = keras.layers.Reshape(tuple(input_shape), name="unflatten")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+@register(example=dict(input_shape=(32, 32, 1), filters=(8, 16)))
+def conv_autoencoder(
+    input_shape=None,
+    filters=(16, 32),
+    kernel_size: int = 3,
+    activation: str = "relu",
+    sparsity: str | None = None,
+    sparsity_weight: float = 1e-3,
+    sparsity_target: float = 0.05,
+    denoising: float = 0.0,
+    seed: int | None = None,
+    name: str = "conv_autoencoder",
+):
+    """Convolutional autoencoder: stride-2 convolutions down, transposed convolutions up.
+
+    Masci et al. 2011 (convolutional autoencoders); slide 004 (自编码器). Each encoder
+    convolution halves height and width, so both must be divisible by ``2 ** len(filters)``;
+    the last encoder layer (``code``) is the code map. The decoder mirrors the encoder and
+    ends in a sigmoid with the input's channels. ``sparsity="kl"`` needs a sigmoid code:
+    pass ``activation="sigmoid"``.
+
+    Default configuration (28×28×1, filters 16, 32): 9,569 parameters.
+    """
+    _check_options(sparsity, sparsity_weight, activation, denoising)
+    if not filters or any(not isinstance(f, int) or f < 1 for f in filters):
+        raise ValueError(f"filters must list positive channel counts, got {filters!r}.")
+    step = 2 ** len(filters)
+    inputs = image_input(input_shape, (28, 28, 1), step, name)
+    height, width, channels = inputs.shape[1:]
+    if height % step or width % step:
+        raise ValueError(
+            f"{name}: input {height}×{width} must be divisible by {step} "
+            f"(one halving per encoder layer, {len(filters)} layers)."
+        )
+    conv = dict(kernel_size=kernel_size, strides=2, padding="same", activation=activation)
+    l1 = keras.regularizers.L1(sparsity_weight) if sparsity == "l1" else None
+    x = _corrupt(inputs, denoising, seed)
+    for i, f in enumerate(filters, start=1):
+        last = i == len(filters)
+        x = keras.layers.Conv2D(
+            f, **conv, activity_regularizer=l1 if last else None, name="code" if last else f"encode{i}"
+        )(x)
+    x = _sparse(x, sparsity, sparsity_weight, sparsity_target)
+    for i, f in reversed(list(enumerate(filters[:-1], start=1))):
+        x = keras.layers.Conv2DTranspose(f, **conv, name=f"decode{i}")(x)
+    conv["activation"] = "sigmoid"
+    x = keras.layers.Conv2DTranspose(channels, **conv, name="reconstruction")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def encoder(autoencoder: keras.Model) -> keras.Model:
+    """The part of a trained autoencoder from its input to its ``code`` layer."""
+    return keras.Model(autoencoder.input, autoencoder.get_layer("code").output, name="encoder")
+
+
+@register(example=dict(input_shape=(64,), hidden=(32, 16), classes=3))
+def stacked_autoencoder(
+    include_top: bool = True,
+    input_shape=(784,),
+    classes: int = 10,
+    classifier_activation: str | None = "softmax",
+    hidden=(500, 500, 2000),
+    activation: str = "sigmoid",
+    name: str = "stacked_autoencoder",
+):
+    """The deep classifier of the pre-training story: ``mlp`` with sigmoid hidden layers.
+
+    Its hidden layers are meant to be initialised by ``greedy_pretrain`` (stacked
+    autoencoders, Bengio et al. 2007; stacked denoising autoencoders, Vincent et al. 2010)
+    or from a DBN's RBMs (``dl_course.scratch.rbm.DBN.copy_to``), then fine-tuned with labels.
+    Slides 001 (无监督逐层训练, 预训练+微调) and 004 (堆叠自编码器, 逐层贪婪预训练).
+
+    Default configuration (784-500-500-2000-10, Hinton et al. 2006): 1,665,010 parameters.
+    """
+    return mlp(
+        include_top=include_top,
+        input_shape=input_shape,
+        classes=classes,
+        classifier_activation=classifier_activation,
+        hidden=hidden,
+        activation=activation,
+        name=name,
+    )
+
+
+def hidden_layers(model: keras.Model) -> list:
+    """The hidden ``Dense`` layers of an ``mlp``-shaped classifier, input side first."""
+    return [
+        layer
+        for layer in model.layers
+        if isinstance(layer, keras.layers.Dense) and layer.name != "predictions"
+    ]
+
+
+def greedy_pretrain(
+    model: keras.Model,
+    x,
+    epochs: int = 5,
+    batch_size: int = 64,
+    denoising: float = 0.0,
+    optimizer: str = "adam",
+    seed: int | None = None,
+    verbose: int = 0,
+) -> list[float]:
+    """Greedy layer-wise pre-training of ``model``'s hidden layers, in place; no labels used.
+
+    Layer k is trained as the code layer of a one-hidden-layer autoencoder whose input is
+    the code of layer k − 1 (the images for k = 1); its weights are then copied into the
+    model. Returns each autoencoder's final reconstruction loss (mean squared error).
+    """
+    layers = hidden_layers(model)
+    if not layers:
+        raise ValueError(f"{model.name} has no hidden Dense layers to pre-train.")
+    codes = np.asarray(x, dtype="float32").reshape(len(x), -1)
+    if codes.shape[1] != layers[0].kernel.shape[0]:
+        raise ValueError(
+            f"x has {codes.shape[1]} features per sample; {model.name} expects "
+            f"{layers[0].kernel.shape[0]}."
+        )
+    losses = []
+    for layer in layers:
+        bounded = codes.min() >= 0 and codes.max() <= 1
+        ae = dense_autoencoder(
+            input_shape=(codes.shape[1],),
+            code_size=layer.units,
+            code_activation=keras.activations.serialize(layer.activation),
+            output_activation="sigmoid" if bounded else "linear",
+            denoising=denoising,
+            seed=seed,
+            name=f"pretrain_{layer.name}",
+        )
+        ae.compile(optimizer=optimizer, loss="mse")
+        history = ae.fit(codes, codes, epochs=epochs, batch_size=batch_size, verbose=verbose)
+        losses.append(float(history.history["loss"][-1]))
+        layer.set_weights(ae.get_layer("code").get_weights())
+        codes = encoder(ae).predict(codes, batch_size=1024, verbose=0)
+    return losses

@@ -1,0 +1,387 @@
+"""Generative adversarial networks: MLP GAN, DCGAN, conditional DCGAN and a ``GAN`` trainer.
+
+Goodfellow et al. 2014, "Generative Adversarial Nets"; Radford, Metz & Chintala 2015,
+"Unsupervised Representation Learning with Deep Convolutional GANs" (DCGAN, section 3);
+Mirza & Osindero 2014, "Conditional Generative Adversarial Nets". Slides: 002 ⑻ (generator G,
+discriminator D, the forger and the police, a cDCGAN on MNIST), 004 (GAN).
+
+Discriminators return one logit (no sigmoid): the sigmoid of the papers is folded into the
+loss, ``binary_crossentropy(from_logits=True)``, which is the same function, computed stably.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from dl_course.models import register
+from dl_course.models.common import check_top, image_input, pool_features
+
+#: DCGAN section 3: "All weights were initialized from a zero-centered Normal distribution
+#: with standard deviation 0.02."
+INIT_STDDEV = 0.02
+LEAK = 0.2
+
+
+def _init():
+    return keras.initializers.RandomNormal(0.0, INIT_STDDEV)
+
+
+def _check_widths(widths, what: str) -> tuple[int, ...]:
+    widths = tuple(widths)
+    if not widths or any(not isinstance(w, int) or w < 1 for w in widths):
+        raise ValueError(f"{what} must list positive integer widths, got {widths!r}.")
+    return widths
+
+
+@keras.saving.register_keras_serializable(package="dl_course")
+class TileToMap(keras.layers.Layer):
+    """Repeat a per-sample vector ``(batch, d)`` over every pixel: ``(batch, height, width, d)``.
+
+    Used to concatenate a label embedding to an image, channel-wise.
+    """
+
+    def __init__(self, height: int, width: int, **kwargs):
+        super().__init__(**kwargs)
+        self.height, self.width = int(height), int(width)
+
+    def call(self, inputs):
+        x = ops.expand_dims(ops.expand_dims(inputs, 1), 1)
+        return ops.tile(x, (1, self.height, self.width, 1))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.height, self.width, input_shape[-1])
+
+    def get_config(self):
+        return {**super().get_config(), "height": self.height, "width": self.width}
+
+
+# --------------------------------------------------------------------------- MLP GAN (2-D toy)
+
+
+@register(example=dict(hidden=(16,)))
+def gan_generator(
+    latent_dim: int = 2,
+    output_dim: int = 2,
+    hidden=(128, 128),
+    batch_norm: bool = False,
+    name: str = "gan_generator",
+):
+    """MLP generator G(z) for low-dimensional data (Goodfellow et al. 2014): ``z → [Dense → ReLU] × n → Dense``.
+
+    The output is linear (the toy data is unbounded). ``batch_norm=True`` puts batch
+    normalisation before each ReLU, as DCGAN's guidelines do in G.
+
+    Default configuration (2 → 128 → 128 → 2): 17,154 parameters.
+    """
+    hidden = _check_widths(hidden, "hidden")
+    z = keras.Input(shape=(latent_dim,), name="noise")
+    x = z
+    for i, width in enumerate(hidden, start=1):
+        x = keras.layers.Dense(width, use_bias=not batch_norm, name=f"dense{i}")(x)
+        if batch_norm:
+            x = keras.layers.BatchNormalization(name=f"bn{i}")(x)
+        x = keras.layers.ReLU(name=f"relu{i}")(x)
+    x = keras.layers.Dense(output_dim, name="samples")(x)
+    return keras.Model(z, x, name=name)
+
+
+@register(example=dict(hidden=(16,)))
+def gan_discriminator(input_dim: int = 2, hidden=(128, 128), name: str = "gan_discriminator"):
+    """MLP discriminator D(x) → one logit: ``x → [Dense → LeakyReLU(0.2)] × n → Dense(1)``.
+
+    Default configuration (2 → 128 → 128 → 1): 17,025 parameters.
+    """
+    hidden = _check_widths(hidden, "hidden")
+    inputs = keras.Input(shape=(input_dim,), name="samples")
+    x = inputs
+    for i, width in enumerate(hidden, start=1):
+        x = keras.layers.Dense(width, name=f"dense{i}")(x)
+        x = keras.layers.LeakyReLU(LEAK, name=f"lrelu{i}")(x)
+    x = keras.layers.Dense(1, name="logit")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+# --------------------------------------------------------------------------- DCGAN
+
+
+def _start_size(output_shape, steps: int, model: str) -> tuple[int, int]:
+    shape = tuple(output_shape)
+    if len(shape) != 3 or any(not isinstance(d, int) or d < 1 for d in shape):
+        raise ValueError(f"{model}: output_shape must be (height, width, channels), got {output_shape!r}.")
+    scale = 2**steps
+    if shape[0] % scale or shape[1] % scale:
+        raise ValueError(
+            f"{model}: output {shape[0]}×{shape[1]} must be divisible by {scale} "
+            f"(2 to the power of len(filters) = {steps} stride-2 upsamplings)."
+        )
+    return shape[0] // scale, shape[1] // scale
+
+
+def _generator_trunk(z, output_shape, filters, kernel_size, model):
+    """Project and reshape ``z``, then stride-2 transposed convolutions up to ``output_shape``.
+
+    BN + ReLU after every layer except the output, which is a tanh (DCGAN guidelines).
+    """
+    filters = _check_widths(filters, "filters")
+    height, width = _start_size(output_shape, len(filters), model)
+    x = keras.layers.Dense(height * width * filters[0], use_bias=False, kernel_initializer=_init(), name="project")(z)
+    x = keras.layers.Reshape((height, width, filters[0]), name="reshape")(x)
+    x = keras.layers.BatchNormalization(name="project_bn")(x)
+    x = keras.layers.ReLU(name="project_relu")(x)
+    for i, f in enumerate(filters[1:], start=1):
+        x = keras.layers.Conv2DTranspose(
+            f, kernel_size, strides=2, padding="same", use_bias=False, kernel_initializer=_init(), name=f"up{i}"
+        )(x)
+        x = keras.layers.BatchNormalization(name=f"up{i}_bn")(x)
+        x = keras.layers.ReLU(name=f"up{i}_relu")(x)
+    return keras.layers.Conv2DTranspose(
+        output_shape[-1],
+        kernel_size,
+        strides=2,
+        padding="same",
+        activation="tanh",
+        kernel_initializer=_init(),
+        name="image",
+    )(x)
+
+
+def _discriminator_trunk(x, filters, kernel_size):
+    """Stride-2 convolutions with LeakyReLU(0.2); BN on every layer but the first (D's input)."""
+    for i, f in enumerate(filters, start=1):
+        x = keras.layers.Conv2D(
+            f, kernel_size, strides=2, padding="same", use_bias=i == 1, kernel_initializer=_init(), name=f"conv{i}"
+        )(x)
+        if i > 1:
+            x = keras.layers.BatchNormalization(name=f"conv{i}_bn")(x)
+        x = keras.layers.LeakyReLU(LEAK, name=f"conv{i}_lrelu")(x)
+    return x
+
+
+@register(example=dict(output_shape=(28, 28, 1), filters=(16, 8)))
+def dcgan_generator(
+    latent_dim: int = 100,
+    output_shape=(64, 64, 3),
+    filters=(1024, 512, 256, 128),
+    kernel_size: int = 5,
+    name: str = "dcgan_generator",
+):
+    """DCGAN generator (Radford et al. 2015, section 3 and Figure 1).
+
+    ``z`` (uniform or normal noise) is projected and reshaped to ``filters[0]`` maps of
+    size output/2^len(filters), then upsampled by stride-2 (fractionally-strided)
+    convolutions, no pooling and no hidden fully connected layers, batch norm and ReLU
+    everywhere except the tanh output, N(0, 0.02) weights. Layers followed by batch norm
+    have no bias (BN's β replaces it). ``output_shape=(28, 28, 1), filters=(256, 128)``
+    gives the 7×7 → 14×14 → 28×28 generator used for MNIST-sized images.
+
+    Default configuration (Figure 1, 100 → 4×4×1024 → … → 64×64×3): 18,858,883 parameters.
+    """
+    z = keras.Input(shape=(latent_dim,), name="noise")
+    x = _generator_trunk(z, output_shape, filters, kernel_size, name)
+    return keras.Model(z, x, name=name)
+
+
+@register(example=dict(input_shape=(28, 28, 1), filters=(8, 16)))
+def dcgan_discriminator(
+    include_top: bool = True,
+    input_shape=None,
+    classes: int = 1,
+    pooling: str | None = None,
+    classifier_activation: str | None = None,
+    filters=(128, 256, 512, 1024),
+    kernel_size: int = 5,
+    name: str = "dcgan_discriminator",
+):
+    """DCGAN discriminator (Radford et al. 2015, section 3): the generator mirrored.
+
+    Stride-2 convolutions instead of pooling, LeakyReLU(0.2), batch norm on every layer
+    except the input layer, N(0, 0.02) weights; the last feature map is flattened into one
+    output. The default returns a logit (the paper's sigmoid lives in the loss). With
+    ``include_top=False, pooling="avg"`` it is a feature extractor, and with
+    ``classes=10, classifier_activation="softmax"`` a small image classifier.
+
+    Default configuration (64×64×3 → 4×4×1024 → 1 logit): 17,236,481 parameters.
+    """
+    check_top(include_top, classes, pooling)
+    filters = _check_widths(filters, "filters")
+    inputs = image_input(input_shape, (64, 64, 3), 2 ** len(filters), name)
+    x = _discriminator_trunk(inputs, filters, kernel_size)
+    if include_top:
+        x = keras.layers.Flatten(name="flatten")(x)
+        x = keras.layers.Dense(classes, activation=classifier_activation, kernel_initializer=_init(), name="logit")(x)
+    else:
+        x = pool_features(x, pooling)
+    return keras.Model(inputs, x, name=name)
+
+
+# --------------------------------------------------------------------------- conditional DCGAN
+
+
+def _label_input():
+    return keras.Input(shape=(), dtype="int32", name="label")
+
+
+@register(example=dict(filters=(16, 8), latent_dim=8))
+def cdcgan_generator(
+    latent_dim: int = 100,
+    classes: int = 10,
+    embedding_dim: int = 10,
+    output_shape=(28, 28, 1),
+    filters=(256, 128),
+    kernel_size: int = 5,
+    name: str = "cdcgan_generator",
+):
+    """Conditional DCGAN generator G(z, y) for 28×28 digits (Mirza & Osindero 2014; slide 002 ⑻).
+
+    The class label ``y`` is embedded (``Embedding(classes, embedding_dim)``) and
+    concatenated to the noise ``z``; the rest is the DCGAN generator
+    (7×7×256 → 14×14×128 → 28×28×1). Inputs: ``[noise (batch, latent_dim), label (batch,)]``.
+
+    Default configuration: 2,203,877 parameters.
+    """
+    if not isinstance(classes, int) or classes < 1:
+        raise ValueError(f"classes must be a positive integer, got {classes!r}.")
+    z, label = keras.Input(shape=(latent_dim,), name="noise"), _label_input()
+    e = keras.layers.Embedding(classes, embedding_dim, name="label_embedding")(label)
+    x = keras.layers.Concatenate(name="noise_and_label")([z, e])
+    x = _generator_trunk(x, output_shape, filters, kernel_size, name)
+    return keras.Model([z, label], x, name=name)
+
+
+@register(example=dict(filters=(8, 16)))
+def cdcgan_discriminator(
+    input_shape=(28, 28, 1),
+    classes: int = 10,
+    embedding_dim: int = 10,
+    filters=(64, 128),
+    kernel_size: int = 5,
+    name: str = "cdcgan_discriminator",
+):
+    """Conditional DCGAN discriminator D(x, y) → one logit (Mirza & Osindero 2014).
+
+    The label embedding is repeated over every pixel (``TileToMap``) and concatenated to the
+    image as extra channels; then the DCGAN discriminator (28×28 → 14×14×64 → 7×7×128 →
+    1 logit). Inputs: ``[image (batch, 28, 28, 1), label (batch,)]``.
+
+    Default configuration: 229,349 parameters.
+    """
+    if not isinstance(classes, int) or classes < 1:
+        raise ValueError(f"classes must be a positive integer, got {classes!r}.")
+    filters = _check_widths(filters, "filters")
+    image, label = image_input(input_shape, (28, 28, 1), 2 ** len(filters), name), _label_input()
+    e = keras.layers.Embedding(classes, embedding_dim, name="label_embedding")(label)
+    e = TileToMap(image.shape[1], image.shape[2], name="label_map")(e)
+    x = keras.layers.Concatenate(name="image_and_label")([image, e])
+    x = _discriminator_trunk(x, filters, kernel_size)
+    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Dense(1, kernel_initializer=_init(), name="logit")(x)
+    return keras.Model([image, label], x, name=name)
+
+
+# --------------------------------------------------------------------------- training
+
+
+def preprocess_input(images):
+    """uint8 images ``(n, h, w)`` or ``(n, h, w, c)`` → float32 in [-1, 1] with a channel axis (tanh range)."""
+    import numpy as np
+
+    x = np.asarray(images, dtype="float32")
+    if x.ndim == 3:
+        x = x[..., None]
+    return x / 127.5 - 1.0
+
+
+@keras.saving.register_keras_serializable(package="dl_course")
+class GAN(keras.Model):
+    """A generator and a discriminator trained together by ``fit()`` (any Keras backend).
+
+    ``GAN(generator, discriminator).compile()`` uses Adam(2e-4, β1 = 0.5) (DCGAN section 4);
+    then ``fit(x_real)``, or ``fit((x_real, labels))`` when both networks take a label
+    (conditional GAN). Calling the model on real data returns D's logits.
+
+    One step of ``fit`` minimises, on a batch of real ``x`` and noise ``z``,
+    D's loss  −log D(x) − log(1 − D(G(z)))  over D's weights and the non-saturating
+    G loss −log D(G(z)) (Goodfellow et al. 2014, section 3) over G's weights. Both losses are
+    returned as one sum by ``compute_loss``, with ``stop_gradient`` keeping each loss away
+    from the other network (G's samples are frozen in D's loss; D's weights are frozen in
+    G's loss). Keras's own ``train_step`` of every backend (TensorFlow, JAX, PyTorch) then
+    takes the gradient and applies one Adam step to both networks, so progress bars,
+    callbacks and ``BackupAndRestore`` work unchanged. Both gradients are taken at the same
+    point (simultaneous updates) rather than D first and then G (alternating); Adam keeps
+    per-weight statistics, so one Adam over both networks equals two Adams with equal
+    settings. Logged: ``d_loss``, ``g_loss`` and ``loss`` (their sum).
+    """
+
+    def __init__(self, generator, discriminator, seed: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.generator, self.discriminator = generator, discriminator
+        self.conditional = len(generator.inputs) == 2
+        if self.conditional != (len(discriminator.inputs) == 2):
+            raise ValueError("generator and discriminator must both take a label, or neither.")
+        self.latent_dim = int(generator.inputs[0].shape[-1])
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+
+    def compile(self, optimizer=None, **kwargs):
+        """Compile with Adam(learning_rate=2e-4, beta_1=0.5) unless ``optimizer`` is given."""
+        if optimizer is None:
+            optimizer = keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
+        super().compile(optimizer=optimizer, **kwargs)
+
+    def compile_from_config(self, config):
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if self.built:
+            self.optimizer.build(self.trainable_variables)
+
+    def call(self, inputs, training=False):
+        return self.discriminator(inputs, training=training)
+
+    def noise(self, n: int):
+        """``n`` latent vectors z ~ N(0, I)."""
+        return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+
+    def generate(self, noise, labels=None, training=False):
+        """G(z) or, for a conditional GAN, G(z, y)."""
+        inputs = [noise, labels] if self.conditional else noise
+        return self.generator(inputs, training=training)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        real_images, labels = x if self.conditional else (x, None)
+        fake = self.generate(self.noise(ops.shape(real_images)[0]), labels, training=training)
+
+        def d_inputs(images):
+            return [images, labels] if self.conditional else images
+
+        fake_logits = self.discriminator(d_inputs(ops.stop_gradient(fake)), training=training)
+        d_loss = _bce(y_pred, 1.0) + _bce(fake_logits, 0.0)
+        frozen = [ops.stop_gradient(v) for v in self.discriminator.trainable_variables]
+        state = [v.value for v in self.discriminator.non_trainable_variables]
+        g_logits, _ = self.discriminator.stateless_call(frozen, state, d_inputs(fake), training=training)
+        g_loss = _bce(g_logits, 1.0)
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return d_loss + g_loss
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        for key in ("generator", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+
+def _bce(logits, target: float):
+    """Mean binary cross-entropy of logits against a constant target (0 = fake, 1 = real)."""
+    labels = ops.full_like(logits, target)
+    return ops.mean(keras.losses.binary_crossentropy(labels, logits, from_logits=True))

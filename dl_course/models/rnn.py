@@ -1,0 +1,254 @@
+"""Recurrent networks for chapter 05: language model, seq2vec, vec2seq and synced seq2seq.
+
+Slides: seed 000 (双向 RNN, seq2vec, vec2seq, synced seq2seq, 深度 RNN), seed 002 ⑵–⑺
+(hidden state, shared weights over time, bidirectional and stacked RNNs), seed 003
+(N vs N, 语言模型, 字符级 RNN). ``cell`` picks the recurrent layer: ``"rnn"`` (Elman 1990,
+``SimpleRNN`` with tanh), ``"lstm"`` (Hochreiter & Schmidhuber 1997 with the forget gate of
+Gers et al. 2000) or ``"gru"`` (Cho et al. 2014). Every LSTM is built with
+``unit_forget_bias=True``: its forget-gate bias starts at 1 (Jozefowicz et al. 2015; seed 002:
+"遗忘门的偏置 … 取 1 或 2"), so the cell keeps its memory at the start of training.
+Token inputs use id 0 for padding, as ``dl_course.datasets.text.CharVocab`` does.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from dl_course.models import register
+from dl_course.models.common import check_top
+
+CELLS = ("rnn", "lstm", "gru")
+
+
+def recurrent_params(cell: str, input_dim: int, units: int, reset_after: bool = True) -> int:
+    """Parameters of one recurrent layer: gates · units · (input_dim + units + biases).
+
+    SimpleRNN: u(d+u+1); LSTM: 4u(d+u+1); GRU: 3u(d+u+2) with Keras's default
+    ``reset_after=True`` (separate input and recurrent biases), 3u(d+u+1) without.
+    """
+    _check_cell(cell)
+    gates = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
+    biases = 2 if cell == "gru" and reset_after else 1
+    return gates * units * (input_dim + units + biases)
+
+
+def _check_cell(cell: str) -> None:
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}.")
+
+
+def _units(units) -> tuple[int, ...]:
+    units = (units,) if isinstance(units, int) else tuple(units)
+    if not units or any(isinstance(u, bool) or not isinstance(u, int) or u < 1 for u in units):
+        raise ValueError(
+            f"units must be a positive integer or a non-empty list of them, got {units!r}."
+        )
+    return units
+
+
+def _positive(value, label: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{label} must be a positive integer, got {value!r}.")
+    return value
+
+
+def recurrent_layer(cell: str, units: int, return_sequences: bool, dropout: float = 0.0, name=None):
+    """A ``SimpleRNN`` / ``LSTM`` (forget-gate bias 1) / ``GRU`` layer."""
+    _check_cell(cell)
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout is a drop probability in [0, 1), got {dropout!r}.")
+    options = dict(return_sequences=return_sequences, dropout=dropout, name=name)
+    if cell == "lstm":
+        return keras.layers.LSTM(units, unit_forget_bias=True, **options)
+    if cell == "gru":
+        return keras.layers.GRU(units, **options)
+    return keras.layers.SimpleRNN(units, **options)
+
+
+def _stack(x, cell, units, bidirectional=False, dropout=0.0, last_sequences=True):
+    """Stacked (deep) recurrent layers; every layer but possibly the last returns sequences."""
+    for i, width in enumerate(units, start=1):
+        sequences = last_sequences or i < len(units)
+        layer = recurrent_layer(cell, width, sequences, dropout, name=f"{cell}{i}")
+        if bidirectional:
+            layer = keras.layers.Bidirectional(layer, name=f"bi_{cell}{i}")
+        x = layer(x)
+    return x
+
+
+def _token_input(vocab_size, embed_dim, input_length, mask_zero):
+    _positive(vocab_size, "vocab_size")
+    _positive(embed_dim, "embed_dim")
+    inputs = keras.Input(shape=(input_length,), dtype="int32", name="tokens")
+    x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=mask_zero, name="embedding")(inputs)
+    return inputs, x
+
+
+@register(example=dict(vocab_size=30, embed_dim=8, units=(16, 16), cell="gru"))
+def char_rnn(
+    vocab_size: int = 128,
+    embed_dim: int = 64,
+    units=(256,),
+    cell: str = "lstm",
+    dropout: float = 0.0,
+    input_length: int | None = None,
+    classifier_activation: str | None = "softmax",
+    name: str = "char_rnn",
+):
+    """Character-level language model (语言模型): ``Embedding → [RNN]×len(units) → Dense(vocab)``.
+
+    Each step predicts the next character: a synced (N vs N) sequence model, trained with
+    cross-entropy on ``(x, y)`` pairs from ``datasets.text.next_char_windows``; generate
+    text with :func:`sample_text`. The embedding equals a one-hot input times a weight
+    matrix (seed 003), but stores only ``vocab_size × embed_dim`` numbers.
+    Graves (2013), *Generating sequences with recurrent neural networks*; seed 001 (字符生成).
+
+    Default configuration (vocab 128, embedding 64, one LSTM of 256): 369,792 parameters.
+    """
+    units = _units(units)
+    inputs, x = _token_input(vocab_size, embed_dim, input_length, mask_zero=False)
+    x = _stack(x, cell, units, dropout=dropout)
+    outputs = keras.layers.Dense(vocab_size, activation=classifier_activation, name="next_char")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+@register(example=dict(vocab_size=30, embed_dim=8, units=8, bidirectional=True, classes=3))
+def rnn_classifier(
+    include_top: bool = True,
+    vocab_size: int = 10000,
+    classes: int = 2,
+    embed_dim: int = 32,
+    units=(32,),
+    cell: str = "lstm",
+    bidirectional: bool = False,
+    dropout: float = 0.0,
+    input_length: int | None = None,
+    classifier_activation: str | None = "softmax",
+    name: str = "rnn_classifier",
+):
+    """Sequence-to-vector classifier (seq2vec, N vs 1): the last hidden state feeds a Dense layer.
+
+    Padding (id 0) is masked, so the "last" state is that of the last real token.
+    ``bidirectional=True`` runs each layer forwards and backwards and concatenates them
+    (Schuster & Paliwal 1997), doubling the features; several ``units`` stack layers
+    (deep RNN). ``include_top=False`` returns the sequence's feature vector.
+
+    Default configuration (vocab 10,000, embedding 32, one LSTM of 32, 2 classes): 328,386 parameters.
+    """
+    check_top(include_top, classes, None)
+    units = _units(units)
+    inputs, x = _token_input(vocab_size, embed_dim, input_length, mask_zero=True)
+    x = _stack(x, cell, units, bidirectional, dropout, last_sequences=False)
+    if include_top:
+        x = keras.layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+@register(example=dict(vocab_size=30, tags=4, embed_dim=8, units=8))
+def rnn_tagger(
+    vocab_size: int = 10000,
+    tags: int = 10,
+    embed_dim: int = 32,
+    units=(32,),
+    cell: str = "lstm",
+    bidirectional: bool = True,
+    dropout: float = 0.0,
+    input_length: int | None = None,
+    classifier_activation: str | None = "softmax",
+    name: str = "rnn_tagger",
+):
+    """Synced sequence-to-sequence tagger (N vs N): one tag per input token (e.g. POS tags).
+
+    A unidirectional tagger sees only the past when it tags step t; the default
+    bidirectional one (Schuster & Paliwal 1997) sees the whole sequence. Padding is masked.
+
+    Default configuration (vocab 10,000, embedding 32, one bidirectional LSTM of 32, 10 tags):
+    337,290 parameters.
+    """
+    _positive(tags, "tags")
+    units = _units(units)
+    inputs, x = _token_input(vocab_size, embed_dim, input_length, mask_zero=True)
+    x = _stack(x, cell, units, bidirectional, dropout)
+    outputs = keras.layers.Dense(tags, activation=classifier_activation, name="tags")(x)
+    return keras.Model(inputs, outputs, name=name)
+
+
+@register(example=dict(input_dim=3, length=5, outputs=2, units=8))
+def rnn_vec2seq(
+    input_dim: int = 32,
+    length: int = 10,
+    outputs: int = 10,
+    units=(64,),
+    cell: str = "lstm",
+    output_activation: str | None = "softmax",
+    name: str = "rnn_vec2seq",
+):
+    """Vector-to-sequence (vec2seq, 1 vs N): a fixed vector generates a sequence of ``length``.
+
+    As on the slide (seed 000), the vector is an extra input to the hidden layer at every
+    time step (``RepeatVector``); each step's state is mapped to an output, e.g. a word
+    (image captioning) or, with ``outputs=1, output_activation=None``, a real value.
+
+    Default configuration (32-d vector, one LSTM of 64, 10 outputs): 25,482 parameters.
+    """
+    for label, value in (("input_dim", input_dim), ("length", length), ("outputs", outputs)):
+        _positive(value, label)
+    units = _units(units)
+    inputs = keras.Input(shape=(input_dim,), name="vector")
+    x = keras.layers.RepeatVector(length, name="repeat")(inputs)
+    x = _stack(x, cell, units)
+    y = keras.layers.Dense(outputs, activation=output_activation, name="outputs")(x)
+    return keras.Model(inputs, y, name=name)
+
+
+def sample_next(probs, temperature: float = 1.0, rng=None, banned=()) -> int:
+    """Draw an index from ``probs`` reshaped by ``temperature`` (温度).
+
+    The distribution becomes ``p_i^(1/T) / Σ_j p_j^(1/T)``: T < 1 sharpens it (safer, more
+    repetitive text), T > 1 flattens it (more varied, more mistakes); ``temperature=0``
+    takes the most probable index. ``banned`` ids (e.g. padding) are never drawn.
+    """
+    if not temperature >= 0:
+        raise ValueError(f"temperature must be ≥ 0, got {temperature!r}.")
+    logp = np.log(np.maximum(np.asarray(probs, dtype=np.float64), 1e-30))
+    logp[list(banned)] = -np.inf
+    if temperature == 0:
+        return int(np.argmax(logp))
+    z = logp / temperature
+    p = np.exp(z - z.max())
+    rng = rng if rng is not None else np.random.default_rng()
+    return int(rng.choice(len(p), p=p / p.sum()))
+
+
+def sample_text(
+    model,
+    vocab,
+    prompt: str,
+    length: int = 100,
+    temperature: float = 1.0,
+    seed: int | None = None,
+    context: int = 64,
+    stop: str | None = None,
+) -> str:
+    """Generate ``length`` characters after ``prompt`` with a ``char_rnn``-style model.
+
+    ``vocab`` encodes and decodes text (``CharVocab``); each step feeds the last ``context``
+    characters and samples the next one with :func:`sample_next` (padding and ``<unk>`` are
+    never drawn). Generation ends early after the character ``stop`` when given.
+    """
+    if not prompt:
+        raise ValueError("prompt must hold at least one character to start from.")
+    ids = list(vocab.encode(prompt))
+    rng = np.random.default_rng(seed)
+    banned = (vocab.pad_id, vocab.unk_id)
+    generated = []
+    for _ in range(length):
+        window = np.asarray([ids[-context:]], dtype="int32")
+        probs = keras.ops.convert_to_numpy(model(window, training=False))[0, -1]
+        nxt = sample_next(probs, temperature, rng, banned)
+        ids.append(nxt)
+        generated.append(nxt)
+        if stop is not None and vocab.decode([nxt]) == stop:
+            break
+    return vocab.decode(generated)

@@ -1,0 +1,51 @@
+"""Conventions every chapter notebook keeps (nbval runs the notebooks themselves)."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+import dl_course
+
+NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def test_chapters_exist():
+    assert [p.name[:2] for p in NOTEBOOKS][:2] == ["01", "02"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_title_badge_and_setup_cell(path):
+    first, setup = cells(path)[0], cells(path)[1]
+    assert first["cell_type"] == "markdown" and source(first).startswith("# ")
+    assert f"colab.research.google.com/github/{dl_course.REPO_URL.split('github.com/')[1]}/blob/main/notebooks/{path.name}" in source(first)
+    assert setup["cell_type"] == "code"
+    assert f'"git+{dl_course.REPO_URL}"' in source(setup), "install from dl_course.REPO_URL"
+    assert "runtime.describe()" in source(setup)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_executed_in_order_without_errors(path):
+    code = [c for c in cells(path) if c["cell_type"] == "code" and source(c).strip()]
+    counts = [c["execution_count"] for c in code]
+    assert None not in counts and counts == sorted(counts), "run the notebook top to bottom before committing"
+    assert not [o for c in code for o in c["outputs"] if o["output_type"] == "error"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_prose_is_chinese_and_results_are_bounded(path):
+    prose = "".join(source(c) for c in cells(path) if c["cell_type"] == "markdown")
+    assert len(re.findall(r"[\u4e00-\u9fff]", prose)) > 200
+    code = "".join(source(c) for c in cells(path) if c["cell_type"] == "code")
+    assert "runtime.settings(" in code and "runtime.expect(" in code
+    assert "NBVAL_CHECK_OUTPUT" in code
+    assert ".summary()" not in code.replace("# NBVAL", "")

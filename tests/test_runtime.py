@@ -1,0 +1,90 @@
+import subprocess
+import sys
+
+import pytest
+
+from dl_course import runtime
+
+
+def test_profile_reads_environment(monkeypatch):
+    monkeypatch.setenv("DL_COURSE_PROFILE", "full")
+    assert runtime.profile() == "full"
+    assert runtime.pick(fast=1, full=2) == 2
+    monkeypatch.setenv("DL_COURSE_PROFILE", "FAST")
+    assert runtime.profile() == "fast"
+
+
+def test_auto_profile_is_fast_without_accelerator(monkeypatch):
+    monkeypatch.setenv("DL_COURSE_PROFILE", "auto")
+    assert runtime.profile() == ("full" if runtime.accelerators() else "fast")
+
+
+def test_unknown_profile_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("DL_COURSE_PROFILE", "quick")
+    with pytest.raises(ValueError, match=r"'quick' is not a profile.*fast, full, auto"):
+        runtime.profile()
+
+
+def test_settings_prints_and_checks_keys(monkeypatch, capsys):
+    monkeypatch.setenv("DL_COURSE_PROFILE", "fast")
+    cfg = runtime.settings(fast=dict(epochs=1, n=100), full=dict(epochs=20, n=60000))
+    assert (cfg.epochs, cfg.n) == (1, 100)
+    assert "profile: fast | epochs=1, n=100" in capsys.readouterr().out
+    with pytest.raises(ValueError, match="same keys"):
+        runtime.settings(fast=dict(epochs=1), full=dict(steps=2))
+
+
+def test_expect_bounds_per_profile(monkeypatch):
+    monkeypatch.setenv("DL_COURSE_PROFILE", "fast")
+    assert runtime.expect(0.8, fast=0.7, full=0.9, name="acc") == 0.8
+    monkeypatch.setenv("DL_COURSE_PROFILE", "full")
+    with pytest.raises(runtime.ExpectationError, match=r"acc = 0.8000 .*full profile: ≥ 0.9"):
+        runtime.expect(0.8, fast=0.7, full=0.9, name="acc")
+    assert runtime.expect(0.005, fast=0.1, full=0.01, name="mse", higher_is_better=False) == 0.005
+    with pytest.raises(runtime.ExpectationError, match="≤ 0.01"):
+        runtime.expect(0.02, fast=0.1, full=0.01, name="mse", higher_is_better=False)
+
+
+def test_set_seed_repeats_numpy_and_keras():
+    import keras
+    import numpy as np
+
+    def draw():
+        return np.random.rand(3), keras.ops.convert_to_numpy(keras.random.uniform((3,)))
+
+    runtime.set_seed(7)
+    a = draw()
+    runtime.set_seed(7)
+    b = draw()
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+    runtime.set_seed(8)
+    assert not np.array_equal(draw()[0], a[0])
+
+
+def test_describe_reports_versions(capsys):
+    info = runtime.describe(seed=1)
+    assert info["backend"] == "tensorflow" and info["seed"] == 1
+    assert "profile" in capsys.readouterr().out
+
+
+STRATEGY_SCRIPT = """
+import tensorflow as tf
+tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU")[0],
+    [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
+import numpy as np, keras
+from dl_course import models, runtime
+assert runtime.strategy().num_replicas_in_sync == 1
+s = runtime.strategy(devices=["/cpu:0", "/cpu:1"])
+with s.scope():
+    m = models.build("mlp", input_shape=(4,), hidden=(8,), classes=3)
+    m.compile("sgd", "sparse_categorical_crossentropy")
+h = m.fit(np.random.rand(32, 4), np.random.randint(0, 3, 32), batch_size=8, epochs=1, verbose=0)
+print("replicas", s.num_replicas_in_sync, "loss finite", bool(np.isfinite(h.history["loss"][0])))
+"""
+
+
+def test_strategy_mirrors_over_two_logical_cpus():
+    out = subprocess.run([sys.executable, "-c", STRATEGY_SCRIPT], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "replicas 2 loss finite True" in out.stdout
