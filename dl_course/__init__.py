@@ -5,9 +5,13 @@ Subpackages: ``runtime`` (profiles, seeds, devices), ``datasets`` (offline-first
 ``analysis``, ``plot``, ``train`` and the ``dl-course`` command line (``cli``).
 """
 
-from dl_course.runtime import quiet_tensorflow as _quiet_tensorflow
+import sys as _sys
 
-_quiet_tensorflow()
+from dl_course import runtime as _runtime
+
+_runtime.quiet_tensorflow()
+if "ipykernel" in _sys.modules:  # keep TensorFlow's native start-up lines out of notebooks
+    _runtime.import_tensorflow_quietly()
 
 __version__ = "0.1.0"
 #: The one place the repository's address is kept; notebooks' Colab set-up cells install from it.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -112,7 +113,8 @@ def cmd_run(args) -> int:
             seconds = run_notebook(path, args.profile, out, args.timeout)
         except Exception as err:  # the executed copy keeps the traceback
             failed += 1
-            print(f"  FAILED: {type(err).__name__}: {str(err).strip().splitlines()[-1]}\n  see {out}")
+            last = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip().splitlines()[-1]
+            print(f"  FAILED: {type(err).__name__}: {last}\n  see {out}")
             continue
         print(f"  done in {seconds:.0f} s → {out}")
     return 1 if failed else 0

@@ -8,6 +8,7 @@ package also imports under ``KERAS_BACKEND=jax``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import platform
@@ -34,6 +35,33 @@ def quiet_tensorflow() -> None:
         absl.logging.set_verbosity(absl.logging.ERROR)
     except ImportError:
         pass
+
+
+@contextlib.contextmanager
+def native_stderr_silenced():
+    """Send file descriptor 2 to /dev/null: C++ libraries log there before Python can filter."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def import_tensorflow_quietly() -> None:
+    """Import TensorFlow (when it is the Keras backend) without its CUDA/absl start-up lines."""
+    if "tensorflow" in sys.modules or os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow":
+        return
+    with native_stderr_silenced():
+        try:
+            import tensorflow as tf
+
+            tf.config.list_logical_devices()  # device discovery logs too
+        except ImportError:
+            pass
 
 
 def backend() -> str:
@@ -98,27 +126,32 @@ def set_seed(seed: int = DEFAULT_SEED) -> int:
     return seed
 
 
-def describe(seed: int | None = DEFAULT_SEED) -> dict:
-    """Print versions, devices and profile (and seed everything); return them as a dict."""
+def info(seed: int | None = DEFAULT_SEED) -> dict:
+    """Versions, devices and profile as a dict; seeds everything unless ``seed`` is None."""
     import keras
 
-    info = {
+    table = {
         "python": platform.python_version(),
         "keras": keras.__version__,
         "backend": backend(),
         "accelerators": ", ".join(accelerators()) or "none (CPU)",
         "profile": profile(),
     }
-    if info["backend"] == "tensorflow":
+    if table["backend"] == "tensorflow":
         import tensorflow as tf
 
-        info["tensorflow"] = tf.__version__
+        table["tensorflow"] = tf.__version__
     if seed is not None:
-        info["seed"] = set_seed(seed)
-    width = max(map(len, info))
-    for key, value in info.items():
+        table["seed"] = set_seed(seed)
+    return table
+
+
+def describe(seed: int | None = DEFAULT_SEED) -> None:
+    """Print versions, devices and profile, and seed everything (a notebook's first output)."""
+    table = info(seed)
+    width = max(map(len, table))
+    for key, value in table.items():
         print(f"{key:<{width}}  {value}")
-    return info
 
 
 def strategy(devices: list[str] | None = None):
@@ -155,7 +188,7 @@ def expect(value, *, fast: float, full: float, name: str = "value", higher_is_be
     value = float(value)
     ok = value >= bound if higher_is_better else value <= bound
     relation = "≥" if higher_is_better else "≤"
-    message = f"{name} = {value:.4f} (bound for the {active} profile: {relation} {bound})"
+    message = f"{name} = {value:.4g} (bound for the {active} profile: {relation} {bound})"
     if not ok:
         raise ExpectationError(f"{message}: result missed the bound; training regressed.")
     print("OK", message, file=sys.stdout)

@@ -38,7 +38,7 @@ def test_expect_bounds_per_profile(monkeypatch):
     monkeypatch.setenv("DL_COURSE_PROFILE", "fast")
     assert runtime.expect(0.8, fast=0.7, full=0.9, name="acc") == 0.8
     monkeypatch.setenv("DL_COURSE_PROFILE", "full")
-    with pytest.raises(runtime.ExpectationError, match=r"acc = 0.8000 .*full profile: ≥ 0.9"):
+    with pytest.raises(runtime.ExpectationError, match=r"acc = 0.8 \(bound for the full profile: ≥ 0.9\)"):
         runtime.expect(0.8, fast=0.7, full=0.9, name="acc")
     assert runtime.expect(0.005, fast=0.1, full=0.01, name="mse", higher_is_better=False) == 0.005
     with pytest.raises(runtime.ExpectationError, match="≤ 0.01"):
@@ -63,9 +63,11 @@ def test_set_seed_repeats_numpy_and_keras():
 
 
 def test_describe_reports_versions(capsys):
-    info = runtime.describe(seed=1)
+    info = runtime.info(seed=1)
     assert info["backend"] == "tensorflow" and info["seed"] == 1
-    assert "profile" in capsys.readouterr().out
+    runtime.describe()
+    out = capsys.readouterr().out
+    assert "profile" in out and f"tensorflow    {info['tensorflow']}" in out
 
 
 STRATEGY_SCRIPT = """

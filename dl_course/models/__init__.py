@@ -76,6 +76,6 @@ def get(name: str) -> Callable:
     return _REGISTRY[name]
 
 
-def build(name: str, **kwargs):
-    """Build the registered model ``name`` with the builder's keyword arguments."""
-    return get(name)(**kwargs)
+def build(model: str, /, **kwargs):
+    """Build the registered model ``model`` with the builder's keyword arguments (``name=`` included)."""
+    return get(model)(**kwargs)

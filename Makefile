@@ -1,0 +1,22 @@
+# Front door: `make run` sets up and runs every chapter; `make test` runs the tests.
+PYTHON ?= python3
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PROFILE ?=
+
+.PHONY: setup run test lint
+
+setup:  ## system packages (offline data, CJK font) where apt exists, then the Python packages
+	@if command -v apt-get >/dev/null; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$(cat apt.txt); \
+	else echo "no apt-get: install the packages in apt.txt yourself, or put data files in data/ (see data/README.md)"; fi
+	$(PYTHON) -m pip install -q -r requirements.txt -e .
+
+run: setup  ## execute every chapter notebook into runs/ (PROFILE=fast|full, default: auto)
+	dl-course data
+	dl-course run all $(if $(PROFILE),--profile $(PROFILE))
+
+lint:
+	ruff check dl_course tests benchmarks
+
+test: lint  ## unit tests and the notebooks (nbval), fast profile, two workers
+	$(PYTHON) -m pytest -n 2 --dist loadfile
