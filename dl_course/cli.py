@@ -47,9 +47,22 @@ def cmd_list(args) -> int:
     return 0
 
 
+SUMS_HEADER = """\
+# SHA-256 of every dataset file, as checked by dl_course.datasets (`dl-course data --sums` writes this).
+# For .gz IDX files the hash is of the decompressed bytes: sources gzip them differently.
+# Check by hand: sha256sum FILE, or for .gz IDX: zcat FILE | sha256sum"""
+
+
 def cmd_data(args) -> int:
     from dl_course import datasets
     from dl_course.datasets import files
+
+    if args.sums:
+        print(SUMS_HEADER)
+        for name, module in datasets.CATALOG.items():
+            for spec in module.FILES:
+                print(f"{spec.sha256}  {name}/{spec.name}")
+        return 0
 
     print(f"Data folder 数据目录: {files.data_dir()}  (set {files.ENV_DATA} to change it)\n")
     problems = 0
@@ -145,6 +158,7 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("list", help="list chapters and models").set_defaults(fn=cmd_list)
     d = sub.add_parser("data", help="show where each dataset comes from and how to get it offline")
     d.add_argument("--download", action="store_true", help="download missing files (checked by SHA-256)")
+    d.add_argument("--sums", action="store_true", help="print the SHA256SUMS list of every dataset file")
     d.set_defaults(fn=cmd_data)
     r = sub.add_parser("run", help="execute chapter notebooks headless")
     r.add_argument("chapter", help="chapter number (e.g. 01) or 'all'")
