@@ -10,9 +10,11 @@
   the preceding convolution at inference), pooling and additions count 0.
 - ``connections``: LeCun et al. (1998): output units × (fan-in + 1 for a bias), counted as
   if the weights were not shared. For a convolution this is ``macs`` plus one per output
-  unit with a bias.
+  unit with a bias. Recurrent layers (SimpleRNN, LSTM, GRU, Bidirectional) count every time step, as if
+  unrolled; embeddings are lookups (0 and 0).
 
-A custom layer takes part by defining ``macs(input_shape, output_shape)`` and
+Shapes with an unknown size (variable-length sequences) give ``<NA>`` units, MACs and
+connections. A custom layer takes part by defining ``macs(input_shape, output_shape)`` and
 ``connections(input_shape, output_shape)`` (per-example shapes, tuples without the batch
 axis); analysis code needs no change for it. Layers this module does not know and that
 have weights get missing values (``<NA>``), so a gap is visible rather than a wrong 0.
@@ -64,6 +66,7 @@ _NORM = (
     keras.layers.LayerNormalization,
     keras.layers.GroupNormalization,
 )
+_RNN = (keras.layers.SimpleRNN, keras.layers.LSTM, keras.layers.GRU)
 
 
 def _shape(tensors) -> tuple:
@@ -97,7 +100,12 @@ def _costs(layer, in_shape: tuple, out_shape: tuple) -> tuple:
         fan_in = _size(layer.kernel_size)
     elif isinstance(layer, _CONV_T):
         # Each input unit scatters into kernel × filters outputs (per group).
-        macs = _size(in_shape) * _size(layer.kernel_size) * layer.filters // getattr(layer, "groups", 1)
+        macs = (
+            _size(in_shape)
+            * _size(layer.kernel_size)
+            * layer.filters
+            // getattr(layer, "groups", 1)
+        )
         return macs, macs + units * bias
     elif isinstance(layer, (*_CONV, keras.layers.Dense)):
         fan_in = _size(layer.kernel.shape[:-1])  # kernel_size × in_channels / groups
@@ -108,7 +116,17 @@ def _costs(layer, in_shape: tuple, out_shape: tuple) -> tuple:
     elif isinstance(layer, _NORM):
         scale_and_shift = int(bool(layer.scale)) + int(bool(layer.center))
         return 0, units * scale_and_shift
-    elif not layer.weights:
+    elif isinstance(layer, _RNN):
+        cell, steps = layer.cell, in_shape[0]
+        macs = steps * (_n(cell.kernel) + _n(cell.recurrent_kernel))
+        return macs, steps * sum(_n(w) for w in cell.weights)
+    elif isinstance(layer, keras.layers.Bidirectional):
+        both = [
+            _costs(part, in_shape, out_shape)
+            for part in (layer.forward_layer, layer.backward_layer)
+        ]
+        return (None, None) if None in both[0] + both[1] else tuple(map(sum, zip(*both)))
+    elif isinstance(layer, keras.layers.Embedding) or not layer.weights:
         return 0, 0
     else:
         return None, None
@@ -130,13 +148,14 @@ def _rows(model, prefix: str = ""):
             yield from _rows(layer, prefix=f"{prefix}{layer.name}/")
             continue
         in_shape, out_shape = _shape(layer.input), _shape(layer.output)
-        macs, connections = _costs(layer, in_shape, out_shape)
+        known = None not in in_shape + out_shape
+        macs, connections = _costs(layer, in_shape, out_shape) if known else (None, None)
         yield {
             "layer": prefix + layer.name,
             "type": type(layer).__name__,
             "kernel": _kernel(layer),
             "output_shape": out_shape,
-            "units": _size(out_shape),
+            "units": _size(out_shape) if None not in out_shape else None,
             "params": sum(_n(w) for w in layer.weights),
             "trainable": sum(_n(w) for w in layer.trainable_weights),
             "macs": macs,

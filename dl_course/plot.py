@@ -1,4 +1,4 @@
-"""Plots used across chapters: training curves, image grids, decision boundaries.
+"""Plots used across chapters: training curves, image grids, decision boundaries, attention maps.
 
 Importing this module sets up a CJK font when one is installed (e.g. Debian's
 ``fonts-noto-cjk``) so Chinese titles and labels render; it says so once when none is.
@@ -112,6 +112,16 @@ def image_grid(images, labels=None, ncols: int = 8, title: str = "", cmap: str =
     return fig
 
 
+def feature_maps(maps, ncols: int = 8, title: str = "", cmap: str = "viridis", size: float = 1.3):
+    """Show the channels of one feature map (H, W, C), or 2-D kernels (kh, kw, C), side by side."""
+    maps = np.asarray(maps)
+    if maps.ndim != 3:
+        raise ValueError(f"feature_maps needs (height, width, channels), got shape {maps.shape}.")
+    channels = np.moveaxis(maps, -1, 0)
+    labels = range(len(channels))
+    return image_grid(channels, labels, ncols=ncols, title=title, cmap=cmap, size=size)
+
+
 def decision_boundary(predict, X, y, ax=None, title: str = "", resolution: int = 200, margin: float = 0.5):
     """Colour the plane by ``predict`` (maps (n, 2) points to labels or scores) and scatter ``X``."""
     X = np.asarray(X, dtype=float)
@@ -126,3 +136,42 @@ def decision_boundary(predict, X, y, ax=None, title: str = "", resolution: int =
     ax.scatter(X[:, 0], X[:, 1], c=y, cmap="RdBu_r", edgecolors="k", s=30)
     _finish(ax, title, "$x_1$", "$x_2$")
     return ax
+
+
+def attention_map(weights, source, target, ax=None, title: str = "注意力权重 Attention weights"):
+    """Heat-map of attention weights (target steps × source steps), tokens on the axes."""
+    weights = np.asarray(weights, dtype=float)
+    if weights.shape != (len(target), len(source)):
+        raise ValueError(
+            f"weights must be (len(target), len(source)) = {(len(target), len(source))}, got {weights.shape}."
+        )
+    ax = ax or plt.figure(figsize=(0.35 * len(source) + 2, 0.35 * len(target) + 1.5)).gca()
+    image = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0, aspect="auto")
+    ax.set_xticks(range(len(source)), list(source))
+    ax.set_yticks(range(len(target)), list(target))
+    ax.figure.colorbar(image, ax=ax, fraction=0.046)
+    _finish(ax, title, "输入 source", "输出 target")
+    return ax
+
+
+def sample_clouds(
+    snapshots, titles, reference=None, title: str = "", size: float = 2.6, limit: float = 3.0
+):
+    """Scatter plots of 2-D samples side by side (a GAN's samples as training goes on).
+
+    ``reference`` (e.g. the real data) is drawn in grey behind every panel.
+    """
+    width = size * len(snapshots)
+    fig, axes = plt.subplots(1, len(snapshots), figsize=(width, size + 0.5), squeeze=False)
+    for ax, points, name in zip(axes[0], snapshots, titles):
+        if reference is not None:
+            ax.scatter(*np.asarray(reference)[:, :2].T, s=2, c="lightgrey")
+        ax.scatter(*np.asarray(points)[:, :2].T, s=2, c="tab:blue")
+        ax.set_xlim(-limit, limit)
+        ax.set_ylim(-limit, limit)
+        ax.set_aspect("equal")
+        _finish(ax, name, "x1", "x2")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

@@ -39,3 +39,54 @@ def fit(model, x=None, y=None, *, backup_dir: str | Path | None = None, callback
     history = model.fit(x, y, callbacks=extra, verbose=verbose, **kwargs)
     history.epoch_times = timer.times
     return history
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """A GAN's samples from fixed noise, before training and every ``every`` epochs.
+
+    The model needs ``generate(noise, labels)`` (``dl_course.models.gan.GAN``). Samples are
+    kept in ``.samples`` (NumPy) with their epoch numbers in ``.epochs``; with ``directory``,
+    image samples are also saved as ``epoch_NNN.png`` grids of ``ncols`` columns.
+    """
+
+    def __init__(
+        self,
+        noise,
+        labels=None,
+        every: int = 1,
+        directory: str | Path | None = None,
+        ncols: int = 8,
+    ):
+        super().__init__()
+        self.noise, self.labels, self.every, self.ncols = noise, labels, every, ncols
+        self.directory = None if directory is None else Path(directory)
+        self.samples, self.epochs = [], []
+
+    def _record(self, epoch: int) -> None:
+        x = keras.ops.convert_to_numpy(self.model.generate(self.noise, self.labels))
+        self.samples.append(x)
+        self.epochs.append(epoch)
+        if self.directory is not None and x.ndim == 4:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            keras.utils.save_img(self.directory / f"epoch_{epoch:03d}.png", _tile(x, self.ncols))
+
+    def on_train_begin(self, logs=None):
+        if not self.epochs:
+            self._record(0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0:
+            self._record(epoch + 1)
+
+
+def _tile(images, ncols: int):
+    """``(n, h, w, c)`` images in [-1, 1] → one ``(rows·h, ncols·w, c)`` uint8 grid."""
+    import numpy as np
+
+    n, h, w, c = images.shape
+    rows = -(-n // ncols)
+    grid = np.full((rows * ncols, h, w, c), -1.0, dtype="float32")
+    grid[:n] = images
+    grid = grid.reshape(rows, ncols, h, w, c).transpose(0, 2, 1, 3, 4)
+    grid = grid.reshape(rows * h, ncols * w, c)
+    return np.clip((grid + 1.0) * 127.5, 0, 255).astype("uint8")

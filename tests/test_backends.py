@@ -35,6 +35,7 @@ def test_builders_and_a_training_step_under_jax():
 
     assert sorted(result["built"]) == models.available()
     assert result["changed"] and result["loss"] > 0
-    # same parameter counts as under TensorFlow
-    for name, example in models.examples().items():
-        assert result["built"][name] == models.build(name, **example).count_params(), name
+    # same parameter counts as under TensorFlow (a few cheap ones; all are built there elsewhere)
+    examples = models.examples()
+    for name in ("mlp", "lenet5", "resnet20", "seq2seq_attention", "conv_autoencoder"):
+        assert result["built"][name] == models.build(name, **examples[name]).count_params(), name

@@ -122,6 +122,17 @@ def test_sample_next_temperature():
         rnn.sample_next(probs, temperature=-1)
 
 
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_numpy_stepper_equals_the_keras_model(cell):
+    keras.utils.set_random_seed(1)
+    model = rnn.char_rnn(vocab_size=12, embed_dim=4, units=(6, 5), cell=cell)
+    ids = np.array([[3, 5, 2, 11, 7, 4]], "int32")
+    expected = keras.ops.convert_to_numpy(model(ids))[0]
+    step = rnn.char_rnn_stepper(model)
+    got = np.stack([step(i) for i in ids[0]])
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
 def test_sample_text_is_seeded_and_uses_the_vocabulary():
     keras.utils.set_random_seed(0)
     vocab = CharVocab("床前明月光，。\n")

@@ -68,7 +68,9 @@ def test_pooling_forward_and_backward_match_tensorflow(kind, h, w, k, s, padding
         dy = rng.normal(size=ty.shape)
         loss = tf.reduce_sum(ty * dy)
     np.testing.assert_allclose(y, ty.numpy(), atol=TOL)
-    np.testing.assert_allclose(backward(dy, x, k, s, padding), tape.gradient(loss, tx).numpy(), atol=TOL)
+    np.testing.assert_allclose(
+        backward(dy, x, k, s, padding), tape.gradient(loss, tx).numpy(), atol=TOL
+    )
 
 
 def test_max_pool_routes_error_to_the_maximum_only():
@@ -79,7 +81,11 @@ def test_max_pool_routes_error_to_the_maximum_only():
 
 def test_input_gradient_is_full_convolution_with_rotated_kernel():
     rng = np.random.default_rng(2)
-    x, w, dy = rng.normal(size=(1, 6, 6, 2)), rng.normal(size=(3, 3, 2, 4)), rng.normal(size=(1, 4, 4, 4))
+    x, w, dy = (
+        rng.normal(size=(1, 6, 6, 2)),
+        rng.normal(size=(3, 3, 2, 4)),
+        rng.normal(size=(1, 4, 4, 4)),
+    )
     dx, _, _ = conv.conv2d_backward(dy, x, w)
     rotated = w[::-1, ::-1].transpose(0, 1, 3, 2)  # rot180, and swap in/out channels
     np.testing.assert_allclose(dx, conv.conv2d(dy, rotated, padding=2), atol=1e-12)
@@ -99,14 +105,22 @@ def test_output_size_and_receptive_field():
         (lambda: conv.conv2d(np.zeros((4, 4, 1)), np.zeros((3, 3, 1, 1))), "NHWC"),
         (lambda: conv.conv2d(np.zeros((1, 4, 4, 2)), np.zeros((3, 3, 1)), None), "HWIO"),
         (lambda: conv.conv2d(np.zeros((1, 4, 4, 2)), np.zeros((3, 3, 1, 1))), "input channels"),
-        (lambda: conv.conv2d(np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 2)), np.zeros(3)), "b must"),
+        (
+            lambda: conv.conv2d(np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 2)), np.zeros(3)),
+            "b must",
+        ),
         (lambda: conv.conv2d(np.zeros((1, 4, 4, 1)), np.zeros((5, 5, 1, 1))), "does not fit"),
-        (lambda: conv.conv2d(np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1)), padding="full"), "padding"),
+        (
+            lambda: conv.conv2d(np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1)), padding="full"),
+            "padding",
+        ),
         (lambda: conv.conv2d(np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1)), stride=0), "stride"),
         (lambda: conv.max_pool2d(np.zeros((1, 4, 4, 1)), pool_size=0), "pool_size"),
         (lambda: conv.avg_pool2d(np.zeros((1, 1, 1, 1)), pool_size=2), "does not fit"),
         (
-            lambda: conv.conv2d_backward(np.zeros((1, 3, 3, 1)), np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1))),
+            lambda: conv.conv2d_backward(
+                np.zeros((1, 3, 3, 1)), np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1))
+            ),
             "dy must",
         ),
     ],

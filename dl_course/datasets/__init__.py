@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from dl_course.datasets import cifar10, fashion_mnist, files, mnist, synthetic, text
+from dl_course.datasets import cifar10, fashion_mnist, files, mnist, sequences, synthetic, text
 from dl_course.datasets.files import DatasetError, data_dir
 
 #: File-backed datasets by name; each module has NAME, DESCRIPTION, PACKAGE, FILES, load_data().
 CATALOG = {m.NAME: m for m in (mnist, fashion_mnist, cifar10, text.tang_poems, text.english_poems)}
 
-__all__ = ["CATALOG", "DatasetError", "cifar10", "data_dir", "fashion_mnist", "files", "mnist", "status", "subset", "synthetic", "text"]
+__all__ = ["CATALOG", "DatasetError", "cifar10", "data_dir", "fashion_mnist", "files", "mnist", "sequences", "status", "subset", "synthetic", "text"]
 
 
 def subset(x, y, n: int, seed: int = 0):

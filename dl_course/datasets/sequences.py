@@ -12,6 +12,8 @@ import datetime as dt
 
 import numpy as np
 
+from dl_course.datasets.text import CharVocab
+
 MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -30,11 +32,13 @@ DATE_FORMATS = (
     "{y}年{m}月{d}日",  # 2021年3月3日
 )
 TARGET_LENGTH = 10  # "YYYY-MM-DD"
-PAD, UNK, START = "<pad>", "<unk>", "<s>"
-#: Source characters: id 0 is padding, 1 an unknown character, then every character of the formats.
-SOURCE_TOKENS = (PAD, UNK, *sorted(set("0123456789 ,./年月日" + "".join(MONTHS + WEEKDAYS))))
-#: Target characters: id 0 is the decoder's start token, then the ISO alphabet.
-TARGET_TOKENS = (START, *"-0123456789")
+START = "^"  # the decoder's start token
+#: Source characters (every character of the formats); id 0 pads, id 1 is unknown.
+SOURCE_VOCAB = CharVocab(
+    sorted(set("0123456789 ,./年月日" + "".join(MONTHS + WEEKDAYS))), unknown="unk"
+)
+#: Target characters: the start token and the ISO alphabet (ids 0 and 1 stay unused).
+TARGET_VOCAB = CharVocab(START + "-0123456789")
 
 
 def _positive_int(value, name: str, minimum: int = 1) -> int:
@@ -44,7 +48,8 @@ def _positive_int(value, name: str, minimum: int = 1) -> int:
 
 
 def adding_problem(n: int, T: int = 100, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The adding problem (Hochreiter & Schmidhuber 1997, experiment 4) in its common form.
+    """The adding problem (Hochreiter & Schmidhuber 1997, experiment 4) in its common form
+    (as in Le, Jaitly & Hinton 2015; the original draws values from [-1, 1]).
 
     Each of the ``n`` sequences has ``T`` steps of two features: a value drawn uniformly
     from [0, 1] and a marker that is 1 at exactly two steps (one in each half) and 0
@@ -124,50 +129,44 @@ def date_pairs(
     offsets = rng.integers(0, (end - start).days + 1, size=n)
     choice = rng.integers(0, len(formats), size=n)
     days = [start + dt.timedelta(days=int(k)) for k in offsets]
-    sources = [format_date(day, formats[c]) for day, c in zip(days, choice)]
+    sources = [format_date(day, formats[c]) for day, c in zip(days, choice, strict=True)]
     return sources, [day.isoformat() for day in days]
 
 
-def _ids(text: str, index: dict, unknown: int | None, what: str) -> list[int]:
-    if unknown is None and any(ch not in index for ch in text):
-        bad = sorted({ch for ch in text if ch not in index})
-        raise ValueError(f"{what} {text!r} has characters outside the vocabulary: {bad}.")
-    return [index.get(ch, unknown) for ch in text]
-
-
-def encode_dates(sources, targets=None, source_length: int = 24) -> dict[str, np.ndarray]:
+def encode_dates(sources, targets=None, source_length: int = 20) -> dict[str, np.ndarray]:
     """Integer arrays for an encoder–decoder: ``encoder`` (n, source_length) and, with targets,
     ``decoder_in`` / ``decoder_out`` (n, 10).
 
-    Sources are padded with 0 on the right (characters outside ``SOURCE_TOKENS`` map to the
-    unknown id 1); a source longer than ``source_length`` raises. ``decoder_out`` is the
-    target and ``decoder_in`` the same shifted right behind the start token: teacher forcing.
+    Sources are padded with id 0 on the right (characters outside ``SOURCE_VOCAB`` become
+    ``<unk>``); a longer source raises. ``decoder_out`` is the target and ``decoder_in`` the
+    same shifted right behind the start token: teacher forcing.
     """
     source_length = _positive_int(source_length, "source_length")
-    src_index = {tok: i for i, tok in enumerate(SOURCE_TOKENS)}
     encoder = np.zeros((len(sources), source_length), dtype="int32")
     for row, text in enumerate(sources):
         if len(text) > source_length:
             raise ValueError(f"source {text!r} is longer than source_length={source_length}.")
-        encoder[row, : len(text)] = _ids(text, src_index, 1, "source")
+        encoder[row, : len(text)] = SOURCE_VOCAB.encode(text)
     arrays = {"encoder": encoder}
     if targets is not None:
         if len(targets) != len(sources):
-            raise ValueError(f"sources and targets differ in number: {len(sources)} vs {len(targets)}.")
-        tgt_index = {tok: i for i, tok in enumerate(TARGET_TOKENS)}
-        for text in targets:
-            if len(text) != TARGET_LENGTH:
-                raise ValueError(f"target {text!r} is not an ISO date YYYY-MM-DD.")
-        out = np.array([_ids(t, tgt_index, None, "target") for t in targets], dtype="int32")
-        out = out.reshape(len(targets), TARGET_LENGTH)
-        arrays["decoder_out"] = out
-        arrays["decoder_in"] = np.concatenate([np.zeros_like(out[:, :1]), out[:, :-1]], axis=1)
+            raise ValueError(
+                f"sources and targets differ in number: {len(sources)} vs {len(targets)}."
+            )
+        bad = [t for t in targets if len(t) != TARGET_LENGTH]
+        if bad:
+            raise ValueError(f"targets must be ISO dates YYYY-MM-DD, got {bad[0]!r}.")
+        out = np.stack([TARGET_VOCAB.encode(t) for t in targets]).reshape(
+            len(targets), TARGET_LENGTH
+        )
+        start = np.full_like(out[:, :1], TARGET_VOCAB.index[START])
+        arrays.update(decoder_in=np.concatenate([start, out[:, :-1]], axis=1), decoder_out=out)
     return arrays
 
 
 def decode_dates(ids) -> list[str]:
-    """Target id arrays (n, 10) back to strings (the start token decodes to "")."""
+    """Target id arrays (n, steps) back to strings."""
     ids = np.asarray(ids)
-    if ids.ndim != 2 or ids.min(initial=0) < 0 or ids.max(initial=0) >= len(TARGET_TOKENS):
-        raise ValueError(f"ids must be a (n, length) array of target ids in [0, {len(TARGET_TOKENS)}).")
-    return ["".join(TARGET_TOKENS[i] if i else "" for i in row) for row in ids]
+    if ids.ndim != 2:
+        raise ValueError(f"ids must be a (n, steps) array of target ids, got shape {ids.shape}.")
+    return [TARGET_VOCAB.decode(row) for row in ids]

@@ -52,5 +52,5 @@ def alexnet(
     x = grouped_conv(x, 384, 3, groups, name="conv4")
     x = grouped_conv(x, 256, 3, groups, name="conv5")
     x = layers.MaxPooling2D(3, strides=2, name="pool5")(x)
-    x = fc_head(x, include_top, classes, pooling, classifier_activation, units=4096, dropout=dropout)
+    x = fc_head(x, include_top, classes, pooling, classifier_activation, dropout=dropout, first=6)
     return keras.Model(inputs, x, name=name)

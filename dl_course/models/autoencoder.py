@@ -198,7 +198,10 @@ def conv_autoencoder(
     for i, f in enumerate(filters, start=1):
         last = i == len(filters)
         x = keras.layers.Conv2D(
-            f, **conv, activity_regularizer=l1 if last else None, name="code" if last else f"encode{i}"
+            f,
+            **conv,
+            activity_regularizer=l1 if last else None,
+            name="code" if last else f"encode{i}",
         )(x)
     x = _sparse(x, sparsity, sparsity_weight, sparsity_target)
     for i, f in reversed(list(enumerate(filters[:-1], start=1))):
@@ -259,6 +262,7 @@ def greedy_pretrain(
     batch_size: int = 64,
     denoising: float = 0.0,
     optimizer: str = "adam",
+    learning_rate: float = 1e-3,
     seed: int | None = None,
     verbose: int = 0,
 ) -> list[float]:
@@ -289,9 +293,11 @@ def greedy_pretrain(
             seed=seed,
             name=f"pretrain_{layer.name}",
         )
-        ae.compile(optimizer=optimizer, loss="mse")
+        opt = keras.optimizers.get(optimizer)
+        opt.learning_rate = learning_rate
+        ae.compile(optimizer=opt, loss="mse")
         history = ae.fit(codes, codes, epochs=epochs, batch_size=batch_size, verbose=verbose)
         losses.append(float(history.history["loss"][-1]))
         layer.set_weights(ae.get_layer("code").get_weights())
-        codes = encoder(ae).predict(codes, batch_size=1024, verbose=0)
+        codes = keras.ops.convert_to_numpy(layer(codes))
     return losses

@@ -27,7 +27,13 @@ def make_divisible(value: float, divisor: int = 8) -> int:
 def conv_bn(x, filters, kernel=3, strides=1, *, groups=1, activation="relu", name):
     """``Conv2D`` without bias → batch normalisation → activation (``None``: linear)."""
     x = layers.Conv2D(
-        filters, kernel, strides=strides, padding="same", groups=groups, use_bias=False, name=f"{name}_conv"
+        filters,
+        kernel,
+        strides=strides,
+        padding="same",
+        groups=groups,
+        use_bias=False,
+        name=f"{name}_conv",
     )(x)
     x = layers.BatchNormalization(**BN, name=f"{name}_bn")(x)
     return layers.Activation(activation, name=f"{name}_{activation}")(x) if activation else x
@@ -45,7 +51,13 @@ def grouped_conv(x, filters, kernel, groups, *, strides=1, padding="same", activ
             f"{name}: groups={groups} must divide both the input channels ({channels}) and filters ({filters})."
         )
     return layers.Conv2D(
-        filters, kernel, strides=strides, padding=padding, groups=groups, activation=activation, name=name
+        filters,
+        kernel,
+        strides=strides,
+        padding=padding,
+        groups=groups,
+        activation=activation,
+        name=name,
     )(x)
 
 
@@ -59,12 +71,17 @@ def classifier(x, include_top, classes, pooling, classifier_activation, *, dropo
     return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
 
 
-def fc_head(x, include_top, classes, pooling, classifier_activation, *, units=4096, dropout=0.5):
-    """AlexNet/VGG classifier: flatten → two ``Dense(units)`` + ReLU + dropout → ``Dense(classes)``."""
+def fc_head(
+    x, include_top, classes, pooling, classifier_activation, *, units=4096, dropout=0.5, first=1
+):
+    """AlexNet/VGG classifier: flatten → two ``Dense(units)`` + ReLU + dropout → ``Dense(classes)``.
+
+    The hidden layers are named ``fc{first}`` and ``fc{first + 1}`` (AlexNet: fc6, fc7).
+    """
     if not include_top:
         return pool_features(x, pooling)
     x = layers.Flatten(name="flatten")(x)
-    for i in (1, 2):
+    for i in (first, first + 1):
         x = layers.Dense(units, activation="relu", name=f"fc{i}")(x)
         x = layers.Dropout(dropout, name=f"fc{i}_dropout")(x)
     return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
@@ -90,7 +107,9 @@ class LocalResponseNorm(layers.Layer):
         return x / ops.power(self.k + self.alpha * window, self.beta)
 
     def get_config(self):
-        return super().get_config() | dict(depth=self.depth, k=self.k, alpha=self.alpha, beta=self.beta)
+        return super().get_config() | dict(
+            depth=self.depth, k=self.k, alpha=self.alpha, beta=self.beta
+        )
 
 
 @keras.saving.register_keras_serializable(package="dl_course")
@@ -109,7 +128,12 @@ class ZeroPadShortcut(layers.Layer):
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape
         s = self.strides
-        return (n, None if h is None else -(-h // s), None if w is None else -(-w // s), self.filters)
+        return (
+            n,
+            None if h is None else -(-h // s),
+            None if w is None else -(-w // s),
+            self.filters,
+        )
 
     def get_config(self):
         return super().get_config() | dict(filters=self.filters, strides=self.strides)
@@ -154,7 +178,9 @@ def inception_module(x, b1, b3_reduce, b3, b5_reduce, b5, pool_proj, *, name):
     """
 
     def conv(t, filters, kernel, suffix):
-        return layers.Conv2D(filters, kernel, padding="same", activation="relu", name=f"{name}_{suffix}")(t)
+        return layers.Conv2D(
+            filters, kernel, padding="same", activation="relu", name=f"{name}_{suffix}"
+        )(t)
 
     branch1 = conv(x, b1, 1, "1x1")
     branch3 = conv(conv(x, b3_reduce, 1, "3x3_reduce"), b3, 3, "3x3")
@@ -196,7 +222,9 @@ def depthwise_separable(x, filters, strides=1, *, name):
     Costs ``1/N + 1/D_K²`` of a standard D_K×D_K convolution with N output channels
     (Howard et al. 2017, eq. 5).
     """
-    x = layers.DepthwiseConv2D(3, strides=strides, padding="same", use_bias=False, name=f"{name}_dw")(x)
+    x = layers.DepthwiseConv2D(
+        3, strides=strides, padding="same", use_bias=False, name=f"{name}_dw"
+    )(x)
     x = layers.BatchNormalization(**BN, name=f"{name}_dw_bn")(x)
     x = layers.ReLU(name=f"{name}_dw_relu")(x)
     return conv_bn(x, filters, 1, name=f"{name}_pw")
@@ -226,7 +254,9 @@ def inverted_residual(
     inputs = x
     if expanded != x.shape[-1]:
         x = conv_bn(x, expanded, 1, activation=activation, name=f"{name}_expand")
-    x = layers.DepthwiseConv2D(kernel, strides=strides, padding="same", use_bias=False, name=f"{name}_dw")(x)
+    x = layers.DepthwiseConv2D(
+        kernel, strides=strides, padding="same", use_bias=False, name=f"{name}_dw"
+    )(x)
     x = layers.BatchNormalization(**BN, name=f"{name}_dw_bn")(x)
     x = layers.Activation(activation, name=f"{name}_dw_{activation}")(x)
     if se:

@@ -17,7 +17,9 @@ CONFIGS = {
 }
 
 
-def _densenet(blocks, include_top, input_shape, classes, pooling, classifier_activation, name, growth_rate):
+def _densenet(
+    blocks, include_top, input_shape, classes, pooling, classifier_activation, name, growth_rate
+):
     check_top(include_top, classes, pooling)
     inputs = image_input(input_shape, (224, 224, 3), 32, name)
     x = conv_bn(inputs, 2 * growth_rate, 7, 2, name="conv1")
@@ -45,7 +47,16 @@ def _builder(key):
         name: str = key,
         growth_rate: int = 32,
     ):
-        return _densenet(blocks, include_top, input_shape, classes, pooling, classifier_activation, name, growth_rate)
+        return _densenet(
+            blocks,
+            include_top,
+            input_shape,
+            classes,
+            pooling,
+            classifier_activation,
+            name,
+            growth_rate,
+        )
 
     build.__name__ = build.__qualname__ = key
     build.__doc__ = f"""DenseNet-{key[8:]} (DenseNet-BC): stem, dense blocks {blocks} joined by transitions, FC.

@@ -21,6 +21,10 @@ from dl_course.models.common import check_top, image_input, pool_features
 #: with standard deviation 0.02."
 INIT_STDDEV = 0.02
 LEAK = 0.2
+#: Batch-norm moving averages use momentum 0.9 (0.1 in Torch's convention, the default of the
+#: Torch code that accompanied the paper) rather than Keras's 0.99, so that the inference
+#: statistics are usable after a few hundred steps.
+BN_MOMENTUM = 0.9
 
 
 def _init():
@@ -80,7 +84,7 @@ def gan_generator(
     for i, width in enumerate(hidden, start=1):
         x = keras.layers.Dense(width, use_bias=not batch_norm, name=f"dense{i}")(x)
         if batch_norm:
-            x = keras.layers.BatchNormalization(name=f"bn{i}")(x)
+            x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"bn{i}")(x)
         x = keras.layers.ReLU(name=f"relu{i}")(x)
     x = keras.layers.Dense(output_dim, name="samples")(x)
     return keras.Model(z, x, name=name)
@@ -108,7 +112,9 @@ def gan_discriminator(input_dim: int = 2, hidden=(128, 128), name: str = "gan_di
 def _start_size(output_shape, steps: int, model: str) -> tuple[int, int]:
     shape = tuple(output_shape)
     if len(shape) != 3 or any(not isinstance(d, int) or d < 1 for d in shape):
-        raise ValueError(f"{model}: output_shape must be (height, width, channels), got {output_shape!r}.")
+        raise ValueError(
+            f"{model}: output_shape must be (height, width, channels), got {output_shape!r}."
+        )
     scale = 2**steps
     if shape[0] % scale or shape[1] % scale:
         raise ValueError(
@@ -125,15 +131,23 @@ def _generator_trunk(z, output_shape, filters, kernel_size, model):
     """
     filters = _check_widths(filters, "filters")
     height, width = _start_size(output_shape, len(filters), model)
-    x = keras.layers.Dense(height * width * filters[0], use_bias=False, kernel_initializer=_init(), name="project")(z)
+    x = keras.layers.Dense(
+        height * width * filters[0], use_bias=False, kernel_initializer=_init(), name="project"
+    )(z)
     x = keras.layers.Reshape((height, width, filters[0]), name="reshape")(x)
-    x = keras.layers.BatchNormalization(name="project_bn")(x)
+    x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name="project_bn")(x)
     x = keras.layers.ReLU(name="project_relu")(x)
     for i, f in enumerate(filters[1:], start=1):
         x = keras.layers.Conv2DTranspose(
-            f, kernel_size, strides=2, padding="same", use_bias=False, kernel_initializer=_init(), name=f"up{i}"
+            f,
+            kernel_size,
+            strides=2,
+            padding="same",
+            use_bias=False,
+            kernel_initializer=_init(),
+            name=f"up{i}",
         )(x)
-        x = keras.layers.BatchNormalization(name=f"up{i}_bn")(x)
+        x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"up{i}_bn")(x)
         x = keras.layers.ReLU(name=f"up{i}_relu")(x)
     return keras.layers.Conv2DTranspose(
         output_shape[-1],
@@ -150,10 +164,16 @@ def _discriminator_trunk(x, filters, kernel_size):
     """Stride-2 convolutions with LeakyReLU(0.2); BN on every layer but the first (D's input)."""
     for i, f in enumerate(filters, start=1):
         x = keras.layers.Conv2D(
-            f, kernel_size, strides=2, padding="same", use_bias=i == 1, kernel_initializer=_init(), name=f"conv{i}"
+            f,
+            kernel_size,
+            strides=2,
+            padding="same",
+            use_bias=i == 1,
+            kernel_initializer=_init(),
+            name=f"conv{i}",
         )(x)
         if i > 1:
-            x = keras.layers.BatchNormalization(name=f"conv{i}_bn")(x)
+            x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"conv{i}_bn")(x)
         x = keras.layers.LeakyReLU(LEAK, name=f"conv{i}_lrelu")(x)
     return x
 
@@ -209,7 +229,9 @@ def dcgan_discriminator(
     x = _discriminator_trunk(inputs, filters, kernel_size)
     if include_top:
         x = keras.layers.Flatten(name="flatten")(x)
-        x = keras.layers.Dense(classes, activation=classifier_activation, kernel_initializer=_init(), name="logit")(x)
+        x = keras.layers.Dense(
+            classes, activation=classifier_activation, kernel_initializer=_init(), name="logit"
+        )(x)
     else:
         x = pool_features(x, pooling)
     return keras.Model(inputs, x, name=name)
@@ -220,6 +242,16 @@ def dcgan_discriminator(
 
 def _label_input():
     return keras.Input(shape=(), dtype="int32", name="label")
+
+
+def _label_embedding(classes: int, embedding_dim: int):
+    """Label → vector; N(0, 1) entries make the label as loud as the noise and the pixels."""
+    if not isinstance(classes, int) or classes < 1:
+        raise ValueError(f"classes must be a positive integer, got {classes!r}.")
+    init = keras.initializers.RandomNormal(0.0, 1.0)
+    return keras.layers.Embedding(
+        classes, embedding_dim, embeddings_initializer=init, name="label_embedding"
+    )
 
 
 @register(example=dict(filters=(16, 8), latent_dim=8))
@@ -240,10 +272,8 @@ def cdcgan_generator(
 
     Default configuration: 2,203,877 parameters.
     """
-    if not isinstance(classes, int) or classes < 1:
-        raise ValueError(f"classes must be a positive integer, got {classes!r}.")
     z, label = keras.Input(shape=(latent_dim,), name="noise"), _label_input()
-    e = keras.layers.Embedding(classes, embedding_dim, name="label_embedding")(label)
+    e = _label_embedding(classes, embedding_dim)(label)
     x = keras.layers.Concatenate(name="noise_and_label")([z, e])
     x = _generator_trunk(x, output_shape, filters, kernel_size, name)
     return keras.Model([z, label], x, name=name)
@@ -266,11 +296,9 @@ def cdcgan_discriminator(
 
     Default configuration: 229,349 parameters.
     """
-    if not isinstance(classes, int) or classes < 1:
-        raise ValueError(f"classes must be a positive integer, got {classes!r}.")
     filters = _check_widths(filters, "filters")
     image, label = image_input(input_shape, (28, 28, 1), 2 ** len(filters), name), _label_input()
-    e = keras.layers.Embedding(classes, embedding_dim, name="label_embedding")(label)
+    e = _label_embedding(classes, embedding_dim)(label)
     e = TileToMap(image.shape[1], image.shape[2], name="label_map")(e)
     x = keras.layers.Concatenate(name="image_and_label")([image, e])
     x = _discriminator_trunk(x, filters, kernel_size)
@@ -305,9 +333,10 @@ class GAN(keras.Model):
     G loss −log D(G(z)) (Goodfellow et al. 2014, section 3) over G's weights. Both losses are
     returned as one sum by ``compute_loss``, with ``stop_gradient`` keeping each loss away
     from the other network (G's samples are frozen in D's loss; D's weights are frozen in
-    G's loss). Keras's own ``train_step`` of every backend (TensorFlow, JAX, PyTorch) then
-    takes the gradient and applies one Adam step to both networks, so progress bars,
-    callbacks and ``BackupAndRestore`` work unchanged. Both gradients are taken at the same
+    G's loss). Keras's own ``train_step`` of the active backend (tested with TensorFlow and
+    JAX; PyTorch's calls ``compute_loss`` the same way) then takes the gradient and applies
+    one Adam step to both networks, so progress bars, callbacks and ``BackupAndRestore``
+    work unchanged. Both gradients are taken at the same
     point (simultaneous updates) rather than D first and then G (alternating); Adam keeps
     per-weight statistics, so one Adam over both networks equals two Adams with equal
     settings. Logged: ``d_loss``, ``g_loss`` and ``loss`` (their sum).
@@ -324,6 +353,7 @@ class GAN(keras.Model):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.built = True  # both networks are built; the GAN adds no weights of its own
 
     def compile(self, optimizer=None, **kwargs):
         """Compile with Adam(learning_rate=2e-4, beta_1=0.5) unless ``optimizer`` is given."""
@@ -359,7 +389,9 @@ class GAN(keras.Model):
         d_loss = _bce(y_pred, 1.0) + _bce(fake_logits, 0.0)
         frozen = [ops.stop_gradient(v) for v in self.discriminator.trainable_variables]
         state = [v.value for v in self.discriminator.non_trainable_variables]
-        g_logits, _ = self.discriminator.stateless_call(frozen, state, d_inputs(fake), training=training)
+        g_logits, _ = self.discriminator.stateless_call(
+            frozen, state, d_inputs(fake), training=training
+        )
         g_loss = _bce(g_logits, 1.0)
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)

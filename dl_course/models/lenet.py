@@ -34,7 +34,9 @@ def c3_table() -> list[list[int]]:
     Maps 0–5 see every three contiguous S2 maps, 6–11 every four contiguous ones, 12–14 three
     discontinuous sets of four, and map 15 sees all six.
     """
-    contiguous = [[(start + i) % 6 for i in range(size)] for size in (3, 4) for start in range(6)]
+    contiguous = [
+        sorted((start + i) % 6 for i in range(size)) for size in (3, 4) for start in range(6)
+    ]
     return contiguous + [[0, 1, 3, 4], [1, 2, 4, 5], [0, 2, 3, 5], list(range(6))]
 
 
@@ -93,8 +95,12 @@ class PartialConv2D(keras.layers.Layer):
     def __init__(self, table, kernel_size: int = 5, activation=None, **kwargs):
         super().__init__(**kwargs)
         self.table = [sorted(int(i) for i in inputs) for inputs in table]
-        if not self.table or any(not inputs or len(set(inputs)) != len(inputs) for inputs in self.table):
-            raise ValueError("table must list, for each output map, distinct input maps (at least one).")
+        if not self.table or any(
+            not inputs or len(set(inputs)) != len(inputs) for inputs in self.table
+        ):
+            raise ValueError(
+                "table must list, for each output map, distinct input maps (at least one)."
+            )
         self.kernel_size = int(kernel_size)
         self.activation = keras.activations.get(activation)
 
@@ -121,7 +127,9 @@ class PartialConv2D(keras.layers.Layer):
     def full_kernel(self):
         """The HWIO kernel (k, k, in_maps, out_maps), zero where the table has no connection."""
         k = self.kernel_size
-        padded = ops.concatenate([self.kernel, ops.zeros((k, k, 1), dtype=self.kernel.dtype)], axis=-1)
+        padded = ops.concatenate(
+            [self.kernel, ops.zeros((k, k, 1), dtype=self.kernel.dtype)], axis=-1
+        )
         return ops.take(padded, ops.convert_to_tensor(self.index, dtype="int32"), axis=2)
 
     def call(self, x):
@@ -131,7 +139,12 @@ class PartialConv2D(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape
         k = self.kernel_size
-        return (n, None if h is None else h - k + 1, None if w is None else w - k + 1, len(self.table))
+        return (
+            n,
+            None if h is None else h - k + 1,
+            None if w is None else w - k + 1,
+            len(self.table),
+        )
 
     def _fan_ins(self):
         return [self.kernel_size**2 * len(inputs) for inputs in self.table]

@@ -6,13 +6,37 @@ import keras
 from keras import layers
 
 from dl_course.models import register
-from dl_course.models.blocks import classifier, conv_bn, depthwise_separable, inverted_residual, make_divisible
+from dl_course.models.blocks import (
+    classifier,
+    conv_bn,
+    depthwise_separable,
+    inverted_residual,
+    make_divisible,
+)
 from dl_course.models.common import check_top, image_input
 
 # V1 (Table 1): (filters, stride) of the 13 depthwise-separable blocks.
-V1 = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), *[(512, 1)] * 5, (1024, 2), (1024, 1))
+V1 = (
+    (64, 1),
+    (128, 2),
+    (128, 1),
+    (256, 2),
+    (256, 1),
+    (512, 2),
+    *[(512, 1)] * 5,
+    (1024, 2),
+    (1024, 1),
+)
 # V2 (Table 2): expansion t, channels c, repeats n, first stride s.
-V2 = ((1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1))
+V2 = (
+    (1, 16, 1, 1),
+    (6, 24, 2, 2),
+    (6, 32, 3, 2),
+    (6, 64, 4, 2),
+    (6, 96, 3, 1),
+    (6, 160, 3, 2),
+    (6, 320, 1, 1),
+)
 # V3 (Tables 1 and 2): kernel, expanded size, out channels, SE, activation, stride.
 V3_LARGE = (
     (3, 16, 16, False, "relu", 1),
@@ -112,21 +136,45 @@ def mobilenet_v2(
         for i in range(n):
             block += 1
             expanded = x.shape[-1] * t
-            x = inverted_residual(x, expanded, make_divisible(c * alpha), strides=s if i == 0 else 1, name=f"block{block}")
+            x = inverted_residual(
+                x,
+                expanded,
+                make_divisible(c * alpha),
+                strides=s if i == 0 else 1,
+                name=f"block{block}",
+            )
     x = conv_bn(x, make_divisible(1280 * max(alpha, 1.0)), 1, activation="relu6", name="conv_last")
     x = classifier(x, include_top, classes, pooling, classifier_activation, dropout=dropout)
     return keras.Model(inputs, x, name=name)
 
 
-def _mobilenet_v3(config, last, head, include_top, input_shape, classes, pooling, classifier_activation, name, alpha, dropout):
+def _mobilenet_v3(
+    config,
+    last,
+    head,
+    include_top,
+    input_shape,
+    classes,
+    pooling,
+    classifier_activation,
+    name,
+    alpha,
+    dropout,
+):
     check_top(include_top, classes, pooling)
     _check_alpha(alpha)
     inputs = image_input(input_shape, (224, 224, 3), 32, name)
     x = conv_bn(inputs, make_divisible(16 * alpha), 3, 2, activation="hard_swish", name="conv1")
     for i, (kernel, expanded, filters, se, act, strides) in enumerate(config, start=1):
         x = inverted_residual(
-            x, make_divisible(expanded * alpha), make_divisible(filters * alpha),
-            kernel=kernel, strides=strides, se=se, activation=act, name=f"block{i}",
+            x,
+            make_divisible(expanded * alpha),
+            make_divisible(filters * alpha),
+            kernel=kernel,
+            strides=strides,
+            se=se,
+            activation=act,
+            name=f"block{i}",
         )
     x = conv_bn(x, make_divisible(last * alpha), 1, activation="hard_swish", name="conv_last")
     if not include_top:
@@ -161,7 +209,19 @@ def mobilenet_v3_large(
     alpha: float = 1.0,
     dropout: float = 0.2,
 ):
-    return _mobilenet_v3(V3_LARGE, 960, 1280, include_top, input_shape, classes, pooling, classifier_activation, name, alpha, dropout)
+    return _mobilenet_v3(
+        V3_LARGE,
+        960,
+        1280,
+        include_top,
+        input_shape,
+        classes,
+        pooling,
+        classifier_activation,
+        name,
+        alpha,
+        dropout,
+    )
 
 
 @register(example=dict(input_shape=(32, 32, 3), classes=10, alpha=0.5))
@@ -175,7 +235,19 @@ def mobilenet_v3_small(
     alpha: float = 1.0,
     dropout: float = 0.2,
 ):
-    return _mobilenet_v3(V3_SMALL, 576, 1024, include_top, input_shape, classes, pooling, classifier_activation, name, alpha, dropout)
+    return _mobilenet_v3(
+        V3_SMALL,
+        576,
+        1024,
+        include_top,
+        input_shape,
+        classes,
+        pooling,
+        classifier_activation,
+        name,
+        alpha,
+        dropout,
+    )
 
 
 mobilenet_v3_large.__doc__ = _V3_DOC.format(size="Large", n=15, table=1, count="5,483,032")

@@ -11,7 +11,9 @@ from dl_course.models.common import check_top, image_input, pool_features
 
 def mlpconv(x, filters, kernel, strides=1, padding="same", *, name):
     """One mlpconv layer: a k×k convolution followed by two 1×1 convolutions ("cccp"), all ReLU."""
-    x = layers.Conv2D(filters, kernel, strides=strides, padding=padding, activation="relu", name=f"{name}_conv")(x)
+    x = layers.Conv2D(
+        filters, kernel, strides=strides, padding=padding, activation="relu", name=f"{name}_conv"
+    )(x)
     x = layers.Conv2D(filters, 1, activation="relu", name=f"{name}_cccp1")(x)
     return layers.Conv2D(filters, 1, activation="relu", name=f"{name}_cccp2")(x)
 

@@ -18,7 +18,13 @@ IMAGENET = {
     "resnet152": ("bottleneck", (3, 8, 36, 3), "60,192,808"),
 }
 # CIFAR-10 ResNets (§4.2): depth 6n + 2, three stages of n basic blocks with 16, 32, 64 filters.
-CIFAR = {"resnet20": "269,722", "resnet32": "464,154", "resnet44": "658,586", "resnet56": "853,018", "resnet110": "1,727,962"}
+CIFAR = {
+    "resnet20": "269,722",
+    "resnet32": "464,154",
+    "resnet44": "658,586",
+    "resnet56": "853,018",
+    "resnet110": "1,727,962",
+}
 
 _SIGNATURE_DOC = """
     Keras-applications arguments; ``pooling`` ("avg"/"max") applies with ``include_top=False``.
@@ -28,7 +34,9 @@ _SIGNATURE_DOC = """
 """
 
 
-def _imagenet_resnet(kind, depths, include_top, input_shape, classes, pooling, classifier_activation, name):
+def _imagenet_resnet(
+    kind, depths, include_top, input_shape, classes, pooling, classifier_activation, name
+):
     check_top(include_top, classes, pooling)
     inputs = image_input(input_shape, (224, 224, 3), 32, name)
     x = conv_bn(inputs, 64, 7, 2, name="conv1")
@@ -46,16 +54,22 @@ def _imagenet_resnet(kind, depths, include_top, input_shape, classes, pooling, c
     return keras.Model(inputs, x, name=name)
 
 
-def _cifar_resnet(n, include_top, input_shape, classes, pooling, classifier_activation, name, shortcut):
+def _cifar_resnet(
+    n, include_top, input_shape, classes, pooling, classifier_activation, name, shortcut
+):
     check_top(include_top, classes, pooling)
     if shortcut not in ("A", "B"):
-        raise ValueError(f"shortcut must be 'A' (zero padding) or 'B' (1×1 projection), got {shortcut!r}.")
+        raise ValueError(
+            f"shortcut must be 'A' (zero padding) or 'B' (1×1 projection), got {shortcut!r}."
+        )
     inputs = image_input(input_shape, (32, 32, 3), 4, name)
     x = conv_bn(inputs, 16, 3, name="conv1")
     for stage, filters in enumerate((16, 32, 64)):
         for i in range(n):
             strides = 2 if stage > 0 and i == 0 else 1
-            x = basic_block(x, filters, strides, shortcut=shortcut, name=f"stage{stage + 1}_block{i + 1}")
+            x = basic_block(
+                x, filters, strides, shortcut=shortcut, name=f"stage{stage + 1}_block{i + 1}"
+            )
     x = classifier(x, include_top, classes, pooling, classifier_activation)
     return keras.Model(inputs, x, name=name)
 
@@ -72,7 +86,9 @@ def _imagenet_builder(key):
         classifier_activation: str | None = "softmax",
         name: str = key,
     ):
-        return _imagenet_resnet(kind, depths, include_top, input_shape, classes, pooling, classifier_activation, name)
+        return _imagenet_resnet(
+            kind, depths, include_top, input_shape, classes, pooling, classifier_activation, name
+        )
 
     build.__name__ = build.__qualname__ = key
     build.__doc__ = f"""ResNet-{key[6:]} for ImageNet: 7×7/2 stem, 3×3/2 max-pool, {kind} blocks {depths}, average pool, FC.
@@ -100,7 +116,9 @@ def _cifar_builder(key):
         name: str = key,
         shortcut: str = "A",
     ):
-        return _cifar_resnet(n, include_top, input_shape, classes, pooling, classifier_activation, name, shortcut)
+        return _cifar_resnet(
+            n, include_top, input_shape, classes, pooling, classifier_activation, name, shortcut
+        )
 
     build.__name__ = build.__qualname__ = key
     build.__doc__ = f"""ResNet-{key[6:]} for CIFAR-10: 3×3 conv (16), 3 × {n} basic blocks (16/32/64 filters), average pool, FC.

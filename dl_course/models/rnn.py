@@ -17,6 +17,7 @@ import numpy as np
 
 from dl_course.models import register
 from dl_course.models.common import check_top
+from dl_course.scratch import rnn as scratch
 
 CELLS = ("rnn", "lstm", "gru")
 
@@ -221,6 +222,40 @@ def sample_next(probs, temperature: float = 1.0, rng=None, banned=()) -> int:
     return int(rng.choice(len(p), p=p / p.sum()))
 
 
+def char_rnn_stepper(model):
+    """A function ``step(token_id) -> probabilities`` that runs a ``char_rnn`` one character
+    at a time in NumPy, carrying each layer's state (``dl_course.scratch.rnn`` forwards).
+
+    Calling the Keras model on the whole text for every new character costs time that
+    grows with the text; stepping with the stored states costs the same for each character.
+    """
+    table = model.get_layer("embedding").get_weights()[0]
+    recurrent = [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
+    weights = [[w.astype(np.float64) for w in layer.get_weights()] for layer in recurrent]
+    head = model.get_layer("next_char")
+    if head.get_config()["activation"] not in ("softmax", "linear"):
+        raise ValueError("char_rnn_stepper needs a softmax or linear (logits) output layer.")
+    kernel, bias = head.get_weights()
+    states = [(None, None)] * len(recurrent)
+
+    def step(token: int) -> np.ndarray:
+        x = table[[token]][:, None, :]  # (batch 1, time 1, embed_dim)
+        for i, (layer, w) in enumerate(zip(recurrent, weights, strict=True)):
+            h0, c0 = states[i]
+            if isinstance(layer, keras.layers.LSTM):
+                hs, cs = scratch.lstm_forward(x, *w, h0=h0, c0=c0, return_cells=True)
+                c0 = cs[:, -1]
+            elif isinstance(layer, keras.layers.GRU):
+                hs = scratch.gru_forward(x, *w, h0=h0)
+            else:
+                hs = scratch.rnn_forward(x, *w, h0=h0)
+            states[i] = (hs[:, -1], c0)
+            x = hs
+        return scratch.softmax(x[0, -1] @ kernel + bias)
+
+    return step
+
+
 def sample_text(
     model,
     vocab,
@@ -228,27 +263,26 @@ def sample_text(
     length: int = 100,
     temperature: float = 1.0,
     seed: int | None = None,
-    context: int = 64,
     stop: str | None = None,
 ) -> str:
-    """Generate ``length`` characters after ``prompt`` with a ``char_rnn``-style model.
+    """Generate ``length`` characters after ``prompt`` with a :func:`char_rnn` model.
 
-    ``vocab`` encodes and decodes text (``CharVocab``); each step feeds the last ``context``
-    characters and samples the next one with :func:`sample_next` (padding and ``<unk>`` are
-    never drawn). Generation ends early after the character ``stop`` when given.
+    ``vocab`` encodes and decodes text (``CharVocab``). The prompt is read one character at
+    a time (:func:`char_rnn_stepper`), then each next character is drawn with
+    :func:`sample_next` (padding and ``<unk>`` are never drawn) and fed back in.
+    Generation ends early after the character ``stop`` when given.
     """
     if not prompt:
         raise ValueError("prompt must hold at least one character to start from.")
-    ids = list(vocab.encode(prompt))
+    step = char_rnn_stepper(model)
+    for token in vocab.encode(prompt):
+        probs = step(token)
     rng = np.random.default_rng(seed)
-    banned = (vocab.pad_id, vocab.unk_id)
     generated = []
     for _ in range(length):
-        window = np.asarray([ids[-context:]], dtype="int32")
-        probs = keras.ops.convert_to_numpy(model(window, training=False))[0, -1]
-        nxt = sample_next(probs, temperature, rng, banned)
-        ids.append(nxt)
-        generated.append(nxt)
-        if stop is not None and vocab.decode([nxt]) == stop:
+        token = sample_next(probs, temperature, rng, banned=(vocab.pad_id, vocab.unk_id))
+        generated.append(token)
+        if stop is not None and vocab.decode([token]) == stop:
             break
+        probs = step(token)
     return vocab.decode(generated)

@@ -10,17 +10,33 @@ from dl_course.models.blocks import BN, fc_head
 from dl_course.models.common import check_top, image_input
 
 # Convolutions per stage (widths 64, 128, 256, 512, 512), Table 1 of the paper.
-CONFIGS = {"vgg11": (1, 1, 2, 2, 2), "vgg13": (2, 2, 2, 2, 2), "vgg16": (2, 2, 3, 3, 3), "vgg19": (2, 2, 4, 4, 4)}
+CONFIGS = {
+    "vgg11": (1, 1, 2, 2, 2),
+    "vgg13": (2, 2, 2, 2, 2),
+    "vgg16": (2, 2, 3, 3, 3),
+    "vgg19": (2, 2, 4, 4, 4),
+}
 WIDTHS = (64, 128, 256, 512, 512)
 
 
-def _vgg(depths, include_top, input_shape, classes, pooling, classifier_activation, name, batch_norm, fc_units, dropout):
+def _vgg(
+    depths,
+    include_top,
+    input_shape,
+    classes,
+    pooling,
+    classifier_activation,
+    name,
+    batch_norm,
+    fc_units,
+    dropout,
+):
     check_top(include_top, classes, pooling)
     if not isinstance(fc_units, int) or fc_units < 1:
         raise ValueError(f"fc_units must be a positive integer, got {fc_units!r}.")
     inputs = image_input(input_shape, (224, 224, 3), 32, name)
     x = inputs
-    for stage, (depth, width) in enumerate(zip(depths, WIDTHS), start=1):
+    for stage, (depth, width) in enumerate(zip(depths, WIDTHS, strict=True), start=1):
         for i in range(1, depth + 1):
             conv = f"block{stage}_conv{i}"
             x = layers.Conv2D(width, 3, padding="same", use_bias=not batch_norm, name=conv)(x)
@@ -28,7 +44,9 @@ def _vgg(depths, include_top, input_shape, classes, pooling, classifier_activati
                 x = layers.BatchNormalization(**BN, name=f"{conv}_bn")(x)
             x = layers.ReLU(name=f"{conv}_relu")(x)
         x = layers.MaxPooling2D(2, strides=2, name=f"block{stage}_pool")(x)
-    x = fc_head(x, include_top, classes, pooling, classifier_activation, units=fc_units, dropout=dropout)
+    x = fc_head(
+        x, include_top, classes, pooling, classifier_activation, units=fc_units, dropout=dropout
+    )
     return keras.Model(inputs, x, name=name)
 
 
@@ -47,7 +65,18 @@ def _builder(key: str, count: str, layers_: int):
         fc_units: int = 4096,
         dropout: float = 0.5,
     ):
-        return _vgg(depths, include_top, input_shape, classes, pooling, classifier_activation, name, batch_norm, fc_units, dropout)
+        return _vgg(
+            depths,
+            include_top,
+            input_shape,
+            classes,
+            pooling,
+            classifier_activation,
+            name,
+            batch_norm,
+            fc_units,
+            dropout,
+        )
 
     build.__name__ = build.__qualname__ = key
     build.__doc__ = f"""VGG-{layers_} ({sum(depths)} conv + 3 dense layers, configuration {"ABDE"[list(CONFIGS).index(key)]}).

@@ -90,7 +90,9 @@ def _fold(dwin, padded_shape, stride: int, offsets, shape):
 def _check_image(x, name: str):
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 4:
-        raise ValueError(f"{name}: x must be NHWC (batch, height, width, channels), got shape {x.shape}.")
+        raise ValueError(
+            f"{name}: x must be NHWC (batch, height, width, channels), got shape {x.shape}."
+        )
     return x
 
 
@@ -98,7 +100,9 @@ def _check_conv(x, w, b):
     x = _check_image(x, "conv2d")
     w = np.asarray(w, dtype=np.float64)
     if w.ndim != 4:
-        raise ValueError(f"conv2d: w must be HWIO (kh, kw, in_channels, filters), got shape {w.shape}.")
+        raise ValueError(
+            f"conv2d: w must be HWIO (kh, kw, in_channels, filters), got shape {w.shape}."
+        )
     if w.shape[2] != x.shape[3]:
         raise ValueError(f"conv2d: w expects {w.shape[2]} input channels but x has {x.shape[3]}.")
     if b is not None and np.shape(b) != (w.shape[3],):
@@ -129,7 +133,9 @@ def conv2d_backward(dy, x, w, stride: int = 1, padding="valid"):
     windows = _windows(xp, kh, kw, stride)
     dy = np.asarray(dy, dtype=np.float64)
     if dy.shape != windows.shape[:3] + (w.shape[3],):
-        raise ValueError(f"conv2d_backward: dy must have the output shape {windows.shape[:3] + (w.shape[3],)}, got {dy.shape}.")
+        raise ValueError(
+            f"conv2d_backward: dy must have the output shape {windows.shape[:3] + (w.shape[3],)}, got {dy.shape}."
+        )
     dw = np.einsum("nhwcpq,nhwf->pqcf", windows, dy)
     dwin = np.einsum("nhwf,pqcf->nhwcpq", dy, w)
     dx = _fold(dwin, xp.shape, stride, offsets, x.shape)

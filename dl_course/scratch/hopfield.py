@@ -20,7 +20,9 @@ def bipolar(x) -> np.ndarray:
         return 2 * x - 1
     if values <= {-1.0, 1.0}:
         return x
-    raise ValueError(f"states must be binary {{0, 1}} or bipolar {{-1, +1}}, got values {sorted(values)[:5]}.")
+    raise ValueError(
+        f"states must be binary {{0, 1}} or bipolar {{-1, +1}}, got values {sorted(values)[:5]}."
+    )
 
 
 class Hopfield:

@@ -74,7 +74,9 @@ class RBM:
     def log_partition(self) -> float:
         """``log Z`` by enumerating all 2^n_visible visible vectors (tiny RBMs only)."""
         if self.n_visible > 20:
-            raise ValueError(f"enumerating 2^{self.n_visible} visible states is too costly (max 20).")
+            raise ValueError(
+                f"enumerating 2^{self.n_visible} visible states is too costly (max 20)."
+            )
         states = np.array(list(itertools.product((0.0, 1.0), repeat=self.n_visible)))
         minus_f = -self.free_energy(states)
         top = minus_f.max()
@@ -135,7 +137,9 @@ class RBM:
             for start in range(0, len(x), batch_size):
                 grads = self.cd_gradients(x[order[start : start + batch_size]], k)
                 grads = (grads[0] - weight_decay * self.W, grads[1], grads[2])
-                for param, vel, grad in zip((self.W, self.b, self.c), self._velocity, grads, strict=True):
+                for param, vel, grad in zip(
+                    (self.W, self.b, self.c), self._velocity, grads, strict=True
+                ):
                     vel *= momentum
                     vel += lr * grad
                     param += vel
@@ -150,7 +154,9 @@ class DBN:
 
     def __init__(self, sizes, seed: int = 0):
         if len(sizes) < 2:
-            raise ValueError(f"sizes needs the visible size and at least one hidden size, got {sizes!r}.")
+            raise ValueError(
+                f"sizes needs the visible size and at least one hidden size, got {sizes!r}."
+            )
         self.rbms = [RBM(a, b, seed=seed + i) for i, (a, b) in enumerate(itertools.pairwise(sizes))]
 
     def fit(self, x, **fit_kwargs) -> list[list[float]]:
@@ -174,7 +180,9 @@ class DBN:
         layers = hidden_layers(model)
         shapes = [rbm.W.shape for rbm in self.rbms]
         if [tuple(layer.kernel.shape) for layer in layers] != shapes:
-            raise ValueError(f"{model.name} hidden layers do not match the RBMs' weight shapes {shapes}.")
+            raise ValueError(
+                f"{model.name} hidden layers do not match the RBMs' weight shapes {shapes}."
+            )
         for layer, rbm in zip(layers, self.rbms, strict=True):
             layer.set_weights([rbm.W.astype("float32"), rbm.c.astype("float32")])
         return model
