@@ -40,7 +40,8 @@ def cmd_list(args) -> int:
 
     print("Chapters 章节:")
     for number, path in chapters().items():
-        print(f"  {number}  {chapter_title(path)}  ({path.name})")
+        title = chapter_title(path).removeprefix(number).strip()
+        print(f"  {number}  {title}  ({path.name})")
     print("\nModels 模型 (dl_course.models.build(name)):")
     for family, names in models.families().items():
         print(f"  {family:<12} {', '.join(names)}")
