@@ -198,57 +198,36 @@ _V3_DOC = """MobileNet V3-{size}: h-swish stem, {n} bneck blocks (inverted resid
     """
 
 
-@register(example=dict(input_shape=(32, 32, 3), classes=10, alpha=0.5))
-def mobilenet_v3_large(
-    include_top: bool = True,
-    input_shape=None,
-    classes: int = 1000,
-    pooling: str | None = None,
-    classifier_activation: str | None = "softmax",
-    name: str = "mobilenet_v3_large",
-    alpha: float = 1.0,
-    dropout: float = 0.2,
-):
-    return _mobilenet_v3(
-        V3_LARGE,
-        960,
-        1280,
-        include_top,
-        input_shape,
-        classes,
-        pooling,
-        classifier_activation,
-        name,
-        alpha,
-        dropout,
-    )
+def _v3_builder(key: str, config, last: int, head: int, **doc):
+    @register(key, example=dict(input_shape=(32, 32, 3), classes=10, alpha=0.5))
+    def build(
+        include_top: bool = True,
+        input_shape=None,
+        classes: int = 1000,
+        pooling: str | None = None,
+        classifier_activation: str | None = "softmax",
+        name: str = key,
+        alpha: float = 1.0,
+        dropout: float = 0.2,
+    ):
+        return _mobilenet_v3(
+            config,
+            last,
+            head,
+            include_top,
+            input_shape,
+            classes,
+            pooling,
+            classifier_activation,
+            name,
+            alpha,
+            dropout,
+        )
+
+    build.__name__ = build.__qualname__ = key
+    build.__doc__ = _V3_DOC.format(**doc)
+    return build
 
 
-@register(example=dict(input_shape=(32, 32, 3), classes=10, alpha=0.5))
-def mobilenet_v3_small(
-    include_top: bool = True,
-    input_shape=None,
-    classes: int = 1000,
-    pooling: str | None = None,
-    classifier_activation: str | None = "softmax",
-    name: str = "mobilenet_v3_small",
-    alpha: float = 1.0,
-    dropout: float = 0.2,
-):
-    return _mobilenet_v3(
-        V3_SMALL,
-        576,
-        1024,
-        include_top,
-        input_shape,
-        classes,
-        pooling,
-        classifier_activation,
-        name,
-        alpha,
-        dropout,
-    )
-
-
-mobilenet_v3_large.__doc__ = _V3_DOC.format(size="Large", n=15, table=1, count="5,483,032")
-mobilenet_v3_small.__doc__ = _V3_DOC.format(size="Small", n=11, table=2, count="2,542,856")
+mobilenet_v3_large = _v3_builder("mobilenet_v3_large", V3_LARGE, 960, 1280, size="Large", n=15, table=1, count="5,483,032")
+mobilenet_v3_small = _v3_builder("mobilenet_v3_small", V3_SMALL, 576, 1024, size="Small", n=11, table=2, count="2,542,856")
