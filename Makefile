@@ -3,17 +3,25 @@ PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PROFILE ?=
 
-.PHONY: setup run test lint
+APT_FILES ?= apt.txt
 
-setup:  ## system packages (offline data, CJK font) where apt exists, then the Python packages
+.PHONY: setup setup-dev run test lint book
+
+setup:  ## system packages (offline data, CJK font, MathJax) where apt exists, then the Python packages
 	@if command -v apt-get >/dev/null; then \
-		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$(cat apt.txt); \
-	else echo "no apt-get: install the packages in apt.txt yourself, or put data files in data/ (see data/README.md)"; fi
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$(cat $(APT_FILES)); \
+	else echo "no apt-get: install the packages in $(APT_FILES) yourself, or put data files in data/ (see data/README.md)"; fi
 	$(PYTHON) -m pip install -q -r requirements.txt -e .
+
+setup-dev:  ## setup, plus Chromium and its driver for the book's browser test
+	$(MAKE) setup APT_FILES="apt.txt apt-test.txt"
 
 run: setup  ## execute every chapter notebook into runs/ (PROFILE=fast|full, default: auto)
 	dl-course data
 	dl-course run all $(if $(PROFILE),--profile $(PROFILE))
+
+book:  ## build the offline HTML book into site/ and serve it on http://127.0.0.1:8000
+	dl-course book --serve
 
 lint:
 	ruff check dl_course tests benchmarks

@@ -1,4 +1,4 @@
-"""The ``dl-course`` command line: ``list``, ``data``, ``run``, ``check``."""
+"""The ``dl-course`` command line: ``list``, ``data``, ``run``, ``check``, ``book``."""
 
 from __future__ import annotations
 
@@ -153,6 +153,22 @@ def cmd_check(args) -> int:
     return 1 if failures else 0
 
 
+def cmd_book(args) -> int:
+    from dl_course import book
+
+    try:
+        if not (args.serve and args.no_build):
+            start = time.perf_counter()
+            index = book.build(args.out)
+            print(f"book built in {time.perf_counter() - start:.0f} s → {index}")
+        if args.serve:
+            book.serve(args.out, host=args.host, port=args.port)
+    except book.BookError as err:
+        print(f"dl-course book: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dl-course", description="Deep-learning course: chapters, models and data.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -169,6 +185,13 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     r.set_defaults(fn=cmd_run)
     sub.add_parser("check", help="describe the set-up and build every registered model").set_defaults(fn=cmd_check)
+    b = sub.add_parser("book", help="build the executed notebooks into an offline HTML book")
+    b.add_argument("--out", default="site", help="folder for the HTML book (default: site/)")
+    b.add_argument("--serve", action="store_true", help="then serve it over HTTP until Ctrl-C")
+    b.add_argument("--no-build", action="store_true", help="with --serve: serve the book already in --out")
+    b.add_argument("--host", default="127.0.0.1", help="address to serve on (0.0.0.0: the whole classroom network)")
+    b.add_argument("--port", type=int, default=8000, help="port to serve on (default: 8000)")
+    b.set_defaults(fn=cmd_book)
     return p
 
 
