@@ -3,7 +3,7 @@ PYTHON ?= python3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PROFILE ?=
 
-.PHONY: setup run test lint
+.PHONY: setup run test lint smoke
 
 setup:  ## system packages (offline data, CJK font) where apt exists, then the Python packages
 	@if command -v apt-get >/dev/null; then \
@@ -18,5 +18,8 @@ run: setup  ## execute every chapter notebook into runs/ (PROFILE=fast|full, def
 lint:
 	ruff check dl_course tests benchmarks
 
-test: lint  ## unit tests and the notebooks (nbval), fast profile, two workers
+smoke:  ## every chapter with its full-profile settings, loops cut to a few steps (pytest runs this too)
+	dl-course run all --profile full --smoke --out runs/smoke
+
+test: lint  ## unit tests, the notebooks (nbval, fast profile) and every chapter in full-profile smoke mode
 	$(PYTHON) -m pytest -n 2 --dist loadfile
