@@ -45,8 +45,8 @@ def fit(model, x=None, y=None, *, backup_dir: str | Path | None = None, callback
 
     With ``backup_dir`` a ``keras.callbacks.BackupAndRestore`` saves state each epoch, so
     re-running the same call after a crash or a Colab disconnect continues where it stopped.
-    On an accelerator in the full profile (``runtime.acceleration()``) the model is compiled
-    with XLA and a ``tf.data`` input is prefetched; in smoke mode training stops after
+    On an accelerator in the full profile (``runtime.acceleration()``) a single-device model is
+    compiled with XLA and a ``tf.data`` input is prefetched; in smoke mode training stops after
     ``runtime.SMOKE_STEPS`` batches. Returns the ``History``; its ``epoch_times`` attribute
     holds seconds per epoch.
     """
@@ -57,8 +57,9 @@ def fit(model, x=None, y=None, *, backup_dir: str | Path | None = None, callback
     if runtime.smoke():
         extra.append(StopAfter(runtime.SMOKE_STEPS))
     choice = runtime.acceleration()
-    if choice.jit_compile and model.jit_compile is not True:
-        model.jit_compile = True
+    strategy = getattr(model, "distribute_strategy", None)  # TensorFlow only
+    if choice.jit_compile and model.jit_compile is not True and getattr(strategy, "num_replicas_in_sync", 1) == 1:
+        model.jit_compile = True  # one device; Keras keeps XLA off under tf.distribute, TPUs compile anyway
     if choice.prefetch and hasattr(x, "prefetch"):
         x = x.prefetch(-1)  # tf.data.AUTOTUNE; arrays are prefetched by Keras itself
     history = model.fit(x, y, callbacks=extra, verbose=verbose, **kwargs)
