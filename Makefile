@@ -5,7 +5,7 @@ PROFILE ?=
 
 APT_FILES ?= apt.txt
 
-.PHONY: setup setup-dev run test lint book
+.PHONY: setup setup-dev run test lint book smoke
 
 setup:  ## system packages (offline data, CJK font, MathJax) where apt exists, then the Python packages
 	@if command -v apt-get >/dev/null; then \
@@ -26,5 +26,8 @@ book:  ## build the offline HTML book into site/ and serve it on http://127.0.0.
 lint:
 	ruff check dl_course tests benchmarks
 
-test: lint  ## unit tests and the notebooks (nbval), fast profile, two workers
+smoke:  ## every chapter with its full-profile settings, loops cut to a few steps (pytest runs this too)
+	dl-course run all --profile full --smoke --out runs/smoke
+
+test: lint  ## unit tests, the notebooks (nbval, fast profile) and every chapter in full-profile smoke mode
 	$(PYTHON) -m pytest -n 2 --dist loadfile

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from dl_course.runtime import ENV_PROFILE, PROFILES
+from dl_course.runtime import ENV_PROFILE, ENV_SMOKE, PROFILES
 
 
 def notebooks_dir() -> Path:
@@ -117,10 +117,14 @@ def cmd_run(args) -> int:
     unknown = [c for c in wanted if c not in found]
     if unknown:
         raise SystemExit(f"dl-course run: no chapter {unknown[0]}; chapters: {', '.join(found) or 'none found'}.")
+    if args.smoke and args.inplace:
+        raise SystemExit("dl-course run: --smoke results are not real ones; write them to --out, not --inplace.")
+    if args.smoke:
+        os.environ[ENV_SMOKE] = "1"  # the kernels inherit it
     failed = 0
     for number in wanted:
         path = found[number]
-        label = args.profile or os.environ.get(ENV_PROFILE, "auto")
+        label = (args.profile or os.environ.get(ENV_PROFILE, "auto")) + ("-smoke" if args.smoke else "")
         out = path if args.inplace else Path(args.out) / f"{path.stem}.{label}.ipynb"
         print(f"running {path.name} ({label} profile)…", flush=True)
         try:
@@ -183,6 +187,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--out", default="runs", help="folder for executed copies (default: runs/)")
     r.add_argument("--inplace", action="store_true", help="write outputs into the notebook itself")
     r.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
+    r.add_argument("--smoke", action="store_true", help=f"cut every loop to a few steps (sets {ENV_SMOKE}=1)")
     r.set_defaults(fn=cmd_run)
     sub.add_parser("check", help="describe the set-up and build every registered model").set_defaults(fn=cmd_check)
     b = sub.add_parser("book", help="build the executed notebooks into an offline HTML book")

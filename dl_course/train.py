@@ -1,4 +1,4 @@
-"""Training helpers shared by chapters: epoch timing, resumable fit, tf.data-free batching.
+"""Training helpers shared by chapters: epoch timing, resumable fit, smoke-mode step cap.
 
 Backend-neutral (``keras`` only), so they also run under ``KERAS_BACKEND=jax``.
 """
@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import keras
+
+from dl_course import runtime
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -25,17 +27,41 @@ class EpochTimer(keras.callbacks.Callback):
         self.times.append(time.perf_counter() - self._start)
 
 
+class StopAfter(keras.callbacks.Callback):
+    """Ends training after ``steps`` training batches (smoke mode's cap on every fit)."""
+
+    def __init__(self, steps: int):
+        super().__init__()
+        self.steps, self.seen = steps, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen >= self.steps:
+            self.model.stop_training = True
+
+
 def fit(model, x=None, y=None, *, backup_dir: str | Path | None = None, callbacks=(), verbose: int = 2, **kwargs):
     """``model.fit`` with an ``EpochTimer`` and, given ``backup_dir``, resumption after interruption.
 
     With ``backup_dir`` a ``keras.callbacks.BackupAndRestore`` saves state each epoch, so
     re-running the same call after a crash or a Colab disconnect continues where it stopped.
-    Returns the ``History``; its ``epoch_times`` attribute holds seconds per epoch.
+    On an accelerator in the full profile (``runtime.acceleration()``) a single-device model is
+    compiled with XLA and a ``tf.data`` input is prefetched; in smoke mode training stops after
+    ``runtime.SMOKE_STEPS`` batches. Returns the ``History``; its ``epoch_times`` attribute
+    holds seconds per epoch.
     """
     timer = EpochTimer()
     extra = [timer, *callbacks]
     if backup_dir is not None:
         extra.append(keras.callbacks.BackupAndRestore(str(backup_dir)))
+    if runtime.smoke():
+        extra.append(StopAfter(runtime.SMOKE_STEPS))
+    choice = runtime.acceleration()
+    strategy = getattr(model, "distribute_strategy", None)  # TensorFlow only
+    if choice.jit_compile and model.jit_compile is not True and getattr(strategy, "num_replicas_in_sync", 1) == 1:
+        model.jit_compile = True  # one device; Keras keeps XLA off under tf.distribute, TPUs compile anyway
+    if choice.prefetch and hasattr(x, "prefetch"):
+        x = x.prefetch(-1)  # tf.data.AUTOTUNE; arrays are prefetched by Keras itself
     history = model.fit(x, y, callbacks=extra, verbose=verbose, **kwargs)
     history.epoch_times = timer.times
     return history

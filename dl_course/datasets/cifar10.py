@@ -1,6 +1,6 @@
 """CIFAR-10 (Krizhevsky 2009): 60,000 32×32 colour images in 10 classes."""
 
-from dl_course.datasets import files
+from dl_course.datasets import files, standin
 from dl_course.datasets.formats import read_cifar_tar
 
 NAME = "cifar10"
@@ -20,6 +20,7 @@ FILES = [
 ]
 
 
+@standin.when_absent((50000, 32, 32, 3), (10000, 32, 32, 3), classes=10, label_shape=(1,))
 def load_data():
     """``(x_train, y_train), (x_test, y_test)`` as ``keras.datasets.cifar10.load_data()``.
 

@@ -77,5 +77,10 @@ def get(name: str) -> Callable:
 
 
 def build(model: str, /, **kwargs):
-    """Build the registered model ``model`` with the builder's keyword arguments (``name=`` included)."""
-    return get(model)(**kwargs)
+    """Build the registered model ``model`` with the builder's keyword arguments (``name=`` included).
+
+    Under a mixed-precision policy the outputs are float32 (``runtime.float32_outputs``).
+    """
+    from dl_course import runtime
+
+    return runtime.float32_outputs(get(model)(**kwargs))

@@ -1,0 +1,49 @@
+"""Random stand-ins for absent image data sets, in smoke mode only.
+
+Smoke mode (``DL_COURSE_SMOKE=1``) proves that a chapter's full settings run on a machine that
+lacks MNIST or CIFAR-10: a loader decorated with ``when_absent`` then returns random images
+with the real shapes, dtype, value range and class count, and says so. Outside smoke mode, or
+when a file is present (corrupt files still raise), the real loader runs. Nothing is written.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import numpy as np
+
+from dl_course import runtime
+from dl_course.datasets import files
+
+
+def images(train_shape, test_shape, classes: int, label_shape=(), seed: int = 0):
+    """``(x_train, y_train), (x_test, y_test)``: uint8 images in [0, 255], uint8 labels."""
+    rng = np.random.default_rng(seed)
+
+    def split(shape):
+        x = rng.integers(0, 256, size=shape, dtype=np.uint8)
+        return x, rng.integers(0, classes, size=(shape[0], *label_shape), dtype=np.uint8)
+
+    return split(tuple(train_shape)), split(tuple(test_shape))
+
+
+def when_absent(train_shape, test_shape, classes: int, label_shape=()):
+    """Decorate a data set module's ``load_data``: in smoke mode, when a file of the module's
+    ``FILES`` is not on this machine, return ``images(...)`` instead and announce it."""
+
+    def wrap(load_data):
+        module = sys.modules[load_data.__module__]
+
+        @functools.wraps(load_data)
+        def load_or_stand_in():
+            name = module.NAME
+            if not runtime.smoke() or all(files.find(name, spec) for spec in module.FILES):
+                return load_data()
+            size = "×".join(map(str, train_shape))
+            print(f"smoke: {name} not found — random stand-in, {size} uint8, {classes} classes")
+            return images(train_shape, test_shape, classes, label_shape)
+
+        return load_or_stand_in
+
+    return wrap
