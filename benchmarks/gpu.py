@@ -221,15 +221,9 @@ def cifar_style_data(sizes: dict):
 def chapter04_model(name: str, input_shape, epochs: int, steps_per_epoch: int, kwargs: dict):
     """Chapter 04's full recipe: augmentation → model; SGD, Nesterov momentum 0.9, weight decay
     5e-4, learning rate 0.05 with cosine decay to 0 over the run; batch 128."""
-    augment = keras.Sequential(
-        [keras.layers.RandomFlip("horizontal"),
-         keras.layers.RandomTranslation(0.125, 0.125, fill_mode="nearest"),
-         keras.layers.RandomRotation(0.05, fill_mode="nearest")],
-        name="augment",
-    )
     net = models.build(name, input_shape=input_shape, classes=10, **kwargs)
     inputs = keras.Input(input_shape)
-    model = keras.Model(inputs, net(augment(inputs)), name=f"augmented_{name}")
+    model = keras.Model(inputs, net(train.augmentation()(inputs)), name=f"augmented_{name}")
     schedule = keras.optimizers.schedules.CosineDecay(0.05, epochs * steps_per_epoch)
     optimizer = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=5e-4)
     model.compile(optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"])
