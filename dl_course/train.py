@@ -1,4 +1,5 @@
-"""Training helpers shared by chapters: epoch timing, resumable fit, smoke-mode step cap.
+"""Training helpers shared by chapters: epoch timing, resumable fit, smoke-mode step cap,
+augmentation, GAN samples.
 
 Backend-neutral (``keras`` only), so they also run under ``KERAS_BACKEND=jax``.
 """
@@ -65,6 +66,33 @@ def fit(model, x=None, y=None, *, backup_dir: str | Path | None = None, callback
     history = model.fit(x, y, callbacks=extra, verbose=verbose, **kwargs)
     history.epoch_times = timer.times
     return history
+
+
+def augmentation(
+    flip: str | None = "horizontal",
+    translation: float = 0.125,
+    rotation: float = 0.05,
+    fill_mode: str = "nearest",
+    name: str = "augment",
+) -> keras.Sequential:
+    """Random flip, translation (fraction of height/width) and rotation (fraction of a turn).
+
+    Put it in front of a model (``net(augmentation()(inputs))``); it acts only in training.
+    Keras marks ``RandomTranslation`` and ``RandomRotation`` as not XLA-compilable because
+    TensorFlow's image-transform kernel has no XLA version, and one such layer silently turns
+    ``jit_compile`` off for the whole model: under JAX every training step then runs op by
+    op (ResNet-20, batch 128: 810 ms a step on an H100). Their JAX and PyTorch ops compile,
+    so outside TensorFlow the layers are marked compilable.
+    """
+    layers = [keras.layers.RandomFlip(flip)] if flip else []
+    if translation:
+        layers.append(keras.layers.RandomTranslation(translation, translation, fill_mode=fill_mode))
+    if rotation:
+        layers.append(keras.layers.RandomRotation(rotation, fill_mode=fill_mode))
+    if keras.backend.backend() != "tensorflow":
+        for layer in layers:
+            layer.supports_jit = True
+    return keras.Sequential(layers, name=name)
 
 
 class SampleGrid(keras.callbacks.Callback):

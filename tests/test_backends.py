@@ -39,3 +39,27 @@ def test_builders_and_a_training_step_under_jax():
     examples = models.examples()
     for name in ("mlp", "lenet5", "resnet20", "seq2seq_attention", "conv_autoencoder"):
         assert result["built"][name] == models.build(name, **examples[name]).count_params(), name
+
+
+AUGMENT = """
+import json, keras, numpy as np
+from dl_course import train
+augment = train.augmentation()
+inputs = keras.Input((8, 8, 1))
+m = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(augment(inputs))))
+m.compile("sgd", "sparse_categorical_crossentropy")
+states = lambda: [keras.ops.convert_to_numpy(l.generator.state).tolist() for l in augment.layers]
+before = states()
+m.fit(np.random.rand(8, 8, 8, 1), np.random.randint(0, 2, 8), batch_size=4, epochs=1, verbose=0)
+print(json.dumps({"jit_compile": m.jit_compile, "before": before, "after": states()}))
+"""
+
+
+def test_augmentation_keeps_the_model_compiled_under_jax():
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    out = subprocess.run([sys.executable, "-c", AUGMENT], capture_output=True, text=True, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["jit_compile"] is True  # stock RandomRotation/RandomTranslation turn it off
+    # every layer drew new random transforms inside the compiled steps
+    assert all(a != b for a, b in zip(result["before"], result["after"]))
