@@ -14,7 +14,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from dl_course import models
+from dl_course import models, runtime
 
 
 def mode_coverage(samples, centers, std: float, min_share: float = 0.01) -> dict:
@@ -86,7 +86,7 @@ class ImageScorer:
 
     def predict(self, images, batch_size: int = 256) -> np.ndarray:
         """Predicted class of each image."""
-        return self.classifier.predict(images, batch_size=batch_size, verbose=0).argmax(axis=-1)
+        return _batched(self.classifier, images, batch_size).argmax(axis=-1)
 
     def accuracy(self, images, labels) -> float:
         """Share of ``images`` classified as ``labels`` (conditional accuracy for generated images)."""
@@ -94,8 +94,50 @@ class ImageScorer:
 
     def features(self, images, batch_size: int = 256) -> np.ndarray:
         """Pooled feature vectors of ``images``."""
-        return self.features_model.predict(images, batch_size=batch_size, verbose=0)
+        return _batched(self.features_model, images, batch_size)
 
     def frechet(self, real, fake) -> float:
         """Fréchet distance between real and generated images in the classifier's feature space."""
         return frechet_distance(self.features(real), self.features(fake))
+
+
+def _batched(model, images, batch_size: int) -> np.ndarray:
+    """``model(images)`` called batch by batch: unlike ``predict``, nothing is traced per input shape."""
+    images = np.asarray(images, dtype="float32")
+    parts = [
+        keras.ops.convert_to_numpy(model(images[i : i + batch_size], training=False))
+        for i in range(0, len(images), batch_size)
+    ]
+    return np.concatenate(parts)
+
+
+class ResultTable:
+    """A chapter's results, each checked against its bound when recorded (``runtime.expect``).
+
+    ``bounds`` maps a result's name to ``(fast bound, full bound, higher_is_better)``.
+    """
+
+    def __init__(self, bounds: dict):
+        self.bounds, self.values = dict(bounds), {}
+
+    def check(self, name: str, value) -> float:
+        """Check ``value`` against the bound named ``name``, record and return it."""
+        if name not in self.bounds:
+            raise KeyError(f"no bound named {name!r}; known: {sorted(self.bounds)}.")
+        fast, full, higher = self.bounds[name]
+        self.values[name] = runtime.expect(
+            value, fast=fast, full=full, name=name, higher_is_better=higher
+        )
+        return self.values[name]
+
+    def frame(self):
+        """The recorded results with both profiles' bounds, as a ``pandas.DataFrame``."""
+        import pandas as pd
+
+        rows = []
+        for name, value in self.values.items():
+            fast, full, higher = self.bounds[name]
+            relation = "≥" if higher else "≤"
+            rows.append({"metric": name, "value": round(value, 3), "fast bound": f"{relation} {fast}",
+                         "full bound": f"{relation} {full}"})
+        return pd.DataFrame(rows)

@@ -144,3 +144,40 @@ def _tile(images, ncols: int):
     grid = grid.reshape(rows, ncols, h, w, c).transpose(0, 2, 1, 3, 4)
     grid = grid.reshape(rows * h, ncols * w, c)
     return np.clip((grid + 1.0) * 127.5, 0, 255).astype("uint8")
+
+
+def run_dir(chapter: str, experiment: str) -> Path:
+    """The folder ``runs/<chapter>/<experiment>`` for one experiment's checkpoints, created if missing.
+
+    ``runs/`` lies at the root of the repository when the working directory is inside one
+    (notebooks run in ``notebooks/``), else in the working directory (e.g. Colab's
+    ``/content``). The same arguments give the same folder in every session, so
+    ``fit(backup_dir=run_dir(...))`` resumes after a disconnect.
+    """
+    for part in (chapter, experiment):
+        if not isinstance(part, str) or not part or part in (".", "..") or "/" in part or "\\" in part:
+            raise ValueError(f"chapter and experiment must be plain folder names, got {part!r}.")
+    here = Path.cwd().resolve()
+    root = next((p for p in (here, *here.parents) if (p / "pyproject.toml").is_file()), here)
+    folder = root / "runs" / chapter / experiment
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+class Interrupted(RuntimeError):
+    """Raised by ``InterruptAt``: training stopped as a crash or a lost connection would stop it."""
+
+
+class InterruptAt(keras.callbacks.Callback):
+    """Raise ``Interrupted`` when epoch ``epoch`` (counted from 0, as Keras does) begins.
+
+    Simulates a disconnect, to show ``fit(backup_dir=...)`` continuing where it stopped.
+    """
+
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise Interrupted(f"training interrupted at the start of epoch {epoch + 1}")
