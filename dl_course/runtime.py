@@ -33,7 +33,7 @@ SMOKE_EPOCHS, SMOKE_STEPS, SMOKE_BATCHES, SMOKE_BATCH = 1, 2, 2, 128
 SMOKE_RULES = {
     "*epochs": "epochs",
     "*steps": "steps",
-    "*_size": "batches",
+    "*_size": "batches",  # but not batch sizes: `*batch_size` keys stay as they are
     "*_train": "batches",
     "*_test": "batches",
     "n_*": "batches",
@@ -132,7 +132,7 @@ def smoke_cut(chosen: dict) -> dict:
     cut = dict(chosen)
     for key, value in chosen.items():
         rule = next((r for p, r in SMOKE_RULES.items() if fnmatch.fnmatchcase(key, p)), None)
-        if rule and key != "batch_size" and isinstance(value, int) and not isinstance(value, bool):
+        if rule and not key.endswith("batch_size") and isinstance(value, int) and not isinstance(value, bool):
             cut[key] = min(value, limits[rule])
     return cut
 
