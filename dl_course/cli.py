@@ -137,18 +137,15 @@ class RunFailed(Exception):
 
 def _write(nb, out: Path) -> None:
     """Write ``nb`` to ``out`` atomically: a temporary file in the same folder, then a rename."""
-    import tempfile
-
     import nbformat
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            nbformat.write(nb, f)
+        nbformat.write(nb, tmp)
         os.replace(tmp, out)
     finally:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
 
 
 def _reason(err: BaseException, current: dict, timeout: int) -> str:
