@@ -204,8 +204,6 @@ class _Server:
     """A local HTTP server (127.0.0.1 only) answering every GET with ``handler(request)``."""
 
     def __init__(self, handler):
-        outer = self
-
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
                 handler(self)
@@ -218,7 +216,7 @@ class _Server:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
-        outer.stop = self.httpd.shutdown
+        self.stop = self.httpd.shutdown
 
 
 @pytest.fixture
