@@ -45,7 +45,8 @@ def main() -> None:
             path = found[number]
             out = path if args.inplace else Path(tmp) / path.name
             try:
-                seconds = f"{cli.run_notebook(path, args.profile, out, timeout=1800):.0f}"
+                failed = Path(tmp) / f"{path.stem}.failed.ipynb"
+                seconds = f"{cli.run_notebook(path, args.profile, out, 1800, failed):.0f}"
                 results = metrics(out) or [{"metric": "—", "value": "", "bound": ""}]
             except Exception as err:  # report and go on with the next chapter
                 seconds, results = f"FAILED ({type(err).__name__})", [{"metric": "—", "value": "", "bound": ""}]

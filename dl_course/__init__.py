@@ -12,6 +12,8 @@ from dl_course import runtime as _runtime
 _runtime.quiet_tensorflow()
 if "ipykernel" in _sys.modules:  # keep TensorFlow's native start-up lines out of notebooks
     _runtime.import_tensorflow_quietly()
+with _runtime.native_stderr_silenced():  # Keras's backend may log natively on import
+    from dl_course import models  # noqa: F401  (registers the custom layers: .keras files load)
 
 __version__ = "0.1.0"
 #: The one place the repository's address is kept; notebooks' Colab set-up cells install from it.

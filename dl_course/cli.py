@@ -65,15 +65,22 @@ def cmd_data(args) -> int:
                 print(f"{spec.sha256}  {name}/{spec.name}")
         return 0
 
-    print(f"Data folder 数据目录: {files.data_dir()}  (set {files.ENV_DATA} to change it)\n")
+    try:
+        folder = files.check_data_dir()
+    except files.DatasetError as err:
+        print(f"Data folder 数据目录: {err}")
+        return 1
+    print(f"Data folder 数据目录: {folder}  (set {files.ENV_DATA} to change it)\n")
     problems = 0
     for name, module in datasets.CATALOG.items():
         rows = datasets.status(name)
-        if args.download and any(r["state"] == "missing" for r in rows):
-            try:
-                module.load_data()
-            except datasets.DatasetError as err:
-                print(f"  download failed: {str(err).splitlines()[0]}")
+        if args.download:
+            for spec, row in zip(module.FILES, rows, strict=True):
+                if row["state"] == "missing" and spec.urls:
+                    try:
+                        files.download(name, spec)
+                    except files.DatasetError as err:
+                        print("  download failed: " + str(err).replace("\n", "\n  "))
             rows = datasets.status(name)
         ready = all(r["state"].startswith("ok") for r in rows)
         print(f"{name:<14} {'available 可用' if ready else 'NOT available 不可用'} — {module.DESCRIPTION}")
@@ -86,14 +93,25 @@ def cmd_data(args) -> int:
     return 0 if args.download is False or problems == 0 else 1
 
 
-def run_notebook(path: Path, profile: str | None, out: Path, timeout: int) -> float:
-    """Execute ``path`` headless in its folder with ``profile``; write it to ``out``; return seconds."""
+def run_notebook(path: Path, profile: str | None, out: Path, timeout: int, failed: Path) -> float:
+    """Execute ``path`` headless in its folder with ``profile``; return seconds.
+
+    The executed notebook replaces ``out`` only when every cell ran: it is written to a
+    temporary file beside ``out`` and moved into place. After an error or an interruption it
+    is written to ``failed`` instead (with the traceback), and ``RunFailed`` says which cell
+    stopped and why.
+    """
     import nbclient
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
+    current = {}
     client = nbclient.NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        on_cell_start=lambda cell, cell_index: current.update(cell=cell, index=cell_index),
     )
     previous = os.environ.get(ENV_PROFILE)
     if profile:
@@ -101,14 +119,70 @@ def run_notebook(path: Path, profile: str | None, out: Path, timeout: int) -> fl
     start = time.perf_counter()
     try:
         client.execute()
+    except (Exception, KeyboardInterrupt) as err:
+        _write(nb, failed)
+        raise RunFailed(_reason(err, current, timeout)) from err
     finally:
         if previous is None:
             os.environ.pop(ENV_PROFILE, None)
         else:
             os.environ[ENV_PROFILE] = previous
-        out.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, out)
+    _write(nb, out)
     return time.perf_counter() - start
+
+
+class RunFailed(Exception):
+    """A notebook run stopped; the message names the cell and the reason."""
+
+
+def _write(nb, out: Path) -> None:
+    """Write ``nb`` to ``out`` atomically: a temporary file in the same folder, then a rename."""
+    import nbformat
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        nbformat.write(nb, tmp)
+        os.replace(tmp, out)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _reason(err: BaseException, current: dict, timeout: int) -> str:
+    """Which cell stopped a run (counted from 1, markdown cells included) and why, on one line."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    if isinstance(err, KeyboardInterrupt):
+        why = "interrupted (Ctrl-C)"
+    elif isinstance(err, CellTimeoutError):
+        why = f"timed out after {timeout} s (raise --timeout)"
+    elif isinstance(err, CellExecutionError):
+        why = f"{err.ename}: {err.evalue}" if err.evalue else err.ename
+    else:  # DeadKernelError and anything else
+        line = _last_line(err)
+        why = f"{type(err).__name__}: {line}" if line else f"{type(err).__name__} (no message)"
+    cell = current.get("cell")
+    if cell is None:
+        return why
+    first = next((line for line in cell.source.splitlines() if line.strip()), "")
+    return f"cell {current['index'] + 1} (`{first.strip()[:60]}`): {why}"
+
+
+def _last_line(err: BaseException) -> str:
+    """The last line of an error's message without colour codes ("" when it has none)."""
+    lines = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def _profile_label(profile: str | None) -> str:
+    """The profile a run uses; a bad ``DL_COURSE_PROFILE`` stops before any notebook runs."""
+    label = profile or os.environ.get(ENV_PROFILE, "auto").strip().lower() or "auto"
+    if label not in (*PROFILES, "auto"):
+        raise SystemExit(
+            f"dl-course run: {ENV_PROFILE}={label!r} is not a profile; use fast, full or auto, "
+            f"or pass --profile."
+        )
+    return label
 
 
 def cmd_run(args) -> int:
@@ -121,18 +195,22 @@ def cmd_run(args) -> int:
         raise SystemExit("dl-course run: --smoke results are not real ones; write them to --out, not --inplace.")
     if args.smoke:
         os.environ[ENV_SMOKE] = "1"  # the kernels inherit it
+    label = _profile_label(args.profile) + ("-smoke" if args.smoke else "")
     failed = 0
     for number in wanted:
         path = found[number]
-        label = (args.profile or os.environ.get(ENV_PROFILE, "auto")) + ("-smoke" if args.smoke else "")
-        out = path if args.inplace else Path(args.out) / f"{path.stem}.{label}.ipynb"
+        copy = Path(args.out) / f"{path.stem}.{label}.ipynb"
+        out = path if args.inplace else copy
+        kept = copy.with_suffix(".failed.ipynb")
         print(f"running {path.name} ({label} profile)…", flush=True)
         try:
-            seconds = run_notebook(path, args.profile, out, args.timeout)
-        except Exception as err:  # the executed copy keeps the traceback
+            seconds = run_notebook(path, args.profile, out, args.timeout, kept)
+        except RunFailed as err:
             failed += 1
-            last = re.sub(r"\x1b\[[0-9;]*m", "", str(err)).strip().splitlines()[-1]
-            print(f"  FAILED: {type(err).__name__}: {last}\n  see {out}")
+            print(f"  FAILED: {err}\n  see {kept}; {out} was left unchanged")
+            if isinstance(err.__cause__, KeyboardInterrupt):
+                print("  interrupted: the remaining chapters were not run")
+                return 130
             continue
         print(f"  done in {seconds:.0f} s → {out}")
     return 1 if failed else 0

@@ -218,3 +218,71 @@ def test_custom_layers_round_trip(tmp_path):
     np.testing.assert_allclose(
         restored.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6
     )
+
+
+# --------------------------------------------------------------------------- keras.applications conventions
+
+APPLICATIONS = NAMES + ["lenet5", "dcgan_discriminator"]
+ONE_PER_FAMILY = ["lenet5", "alexnet", "vgg11", "nin", "googlenet", "resnet18", "resnet20", "densenet121",
+                  "mobilenet_v2", "dcgan_discriminator"]  # fmt: skip
+FLATTENING = ("lenet5", "alexnet", "vgg11", "dcgan_discriminator")  # include_top=True needs a fixed size
+
+
+def small(name, **kwargs):
+    """The builder's example arguments (a small, quick model) updated with ``kwargs``."""
+    return {**models.examples()[name], **kwargs}
+
+
+@pytest.mark.parametrize("name", APPLICATIONS)
+def test_weights_other_than_none_say_none_are_shipped(name):
+    assert models.build(name, **small(name, weights=None)).count_params() > 0
+    for weights in ("imagenet", "my_weights.weights.h5"):
+        with pytest.raises(ValueError, match=r"no pretrained weights are shipped.*model\.load_weights\(path\)"):
+            models.build(name, weights=weights)
+
+
+@pytest.mark.parametrize("name", ["lenet5", "vgg11", "resnet20", "mobilenet_v3_small", "dcgan_discriminator"])
+def test_classes_of_any_integer_type_but_not_bool(name):
+    model = models.build(name, **small(name, classes=np.int64(7)))
+    assert model.output_shape[-1] == 7 and model.get_layer(index=-1).get_config()["units"] == 7
+    with pytest.raises(ValueError, match="classes must be a positive integer, got True"):
+        models.build(name, classes=True)
+    with pytest.raises(ValueError, match="include_top must be True or False, got 'no'"):
+        models.build(name, include_top="no")
+
+
+@pytest.mark.parametrize("name", ONE_PER_FAMILY)
+def test_input_tensor_as_keras_applications_takes_it(name):
+    example = small(name)
+    shape = example.pop("input_shape")
+    reference = models.build(name, input_shape=shape, **example).count_params()
+    keras.backend.clear_session()
+    image = keras.Input(shape=shape)
+    model = models.build(name, input_tensor=image, **example)
+    assert model.inputs[0] is image and model.count_params() == reference
+    scaled = keras.layers.Rescaling(1 / 255.0, name="scale")(image)  # an intermediate tensor
+    model = models.build(name, input_tensor=scaled, input_shape=shape, **example)
+    assert model.inputs[0] is image and model.layers[1].name == "scale"
+    assert model.count_params() == reference
+    with pytest.raises(ValueError, match="input_tensor must be a Keras tensor"):
+        models.build(name, input_tensor=np.zeros((1, *shape), "float32"), **example)
+    with pytest.raises(ValueError, match=r"input_shape \(99, 99, 3\) does not match input_tensor's \("):
+        models.build(name, input_tensor=image, **{**example, "input_shape": (99, 99, 3)})
+
+
+@pytest.mark.parametrize("name", ["nin", "googlenet", "resnet18", "resnet20", "densenet121", "mobilenet_v1",
+                                  "mobilenet_v2", "mobilenet_v3_small"])  # fmt: skip
+def test_global_pooling_models_take_any_input_size(name):
+    model = models.build(name, **small(name, input_shape=(None, None, 3)))
+    assert model.input_shape == (None, None, None, 3)
+    for side in (67, 96):
+        assert model.predict(np.zeros((1, side, side, 3), "float32"), verbose=0).shape == (1, 10)
+
+
+@pytest.mark.parametrize("name", FLATTENING)
+def test_flattening_models_say_they_need_a_fixed_size(name):
+    channels = small(name)["input_shape"][-1]
+    with pytest.raises(ValueError, match=r"height and width must be integers here: include_top=True flattens"):
+        models.build(name, **small(name, input_shape=(None, None, channels)))
+    model = models.build(name, **small(name, input_shape=(None, None, channels), include_top=False, pooling="avg"))
+    assert model.input_shape == (None, None, None, channels)

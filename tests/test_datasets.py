@@ -1,7 +1,13 @@
+import builtins
 import gzip
 import hashlib
+import http.server
+import io
 import pickle
 import tarfile
+import threading
+import time
+import zlib
 
 import numpy as np
 import pytest
@@ -145,3 +151,172 @@ def test_blobs_validate_centres():
     assert X.shape == (50, 2) and set(y) <= {0, 1, 2}
     with pytest.raises(ValueError, match="list of \\(x, y\\) pairs"):
         synthetic.blobs(centers=[1, 2, 3])
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+def flip_until(raw: bytes, error: type) -> bytes:
+    """``raw`` with the first single-bit flip (from byte 10 on) that makes gunzip raise ``error``."""
+    for i in range(10, len(raw)):
+        for bit in range(8):
+            flipped = bytearray(raw)
+            flipped[i] ^= 1 << bit
+            try:
+                gzip.decompress(bytes(flipped))
+            except error:
+                return bytes(flipped)
+            except Exception:
+                pass
+    raise AssertionError(f"no bit flip raises {error.__name__}")
+
+
+def test_undecompressable_gzip_is_a_data_error_naming_the_file(tiny_fashion):
+    folder, _ = tiny_fashion
+    path = folder / "train-labels-idx1-ubyte.gz"
+    path.write_bytes(flip_until(path.read_bytes(), zlib.error))
+    with pytest.raises(datasets.DatasetError, match=rf"{path.name} is corrupt.*unreadable"):
+        datasets.fashion_mnist.load_data()
+    assert "CORRUPT" in datasets.status("fashion_mnist")[1]["state"]
+    with pytest.raises(ValueError, match=rf"{path.name}: damaged gzip stream"):
+        formats.read_idx(path)
+
+
+def test_corrupt_copy_does_not_hide_a_good_copy_further_down(tmp_path, monkeypatch):
+    raw = idx_bytes(np.arange(6))
+    cache, system = tmp_path / "keras" / "datasets" / "fm", tmp_path / "usr"
+    cache.mkdir(parents=True)
+    system.mkdir()
+    (system / "labels.gz").write_bytes(gzip.compress(raw))
+    (cache / "labels.gz").write_bytes(gzip.compress(raw)[:-9])  # truncated
+    spec = files.DataFile(
+        name="labels.gz", sha256=hashlib.sha256(raw).hexdigest(), gunzipped_hash=True,
+        keras_cache=("fm/labels.gz",), system_paths=(str(system / "labels.gz"),),
+    )  # fmt: skip
+    monkeypatch.setenv("DL_COURSE_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    with pytest.warns(UserWarning, match=rf"{cache / 'labels.gz'} is corrupt.*using {system / 'labels.gz'}"):
+        assert files.fetch("fm", spec) == system / "labels.gz"
+    np.testing.assert_array_equal(formats.parse_idx(files.read_checked(system / "labels.gz", spec), "x"), np.arange(6))
+
+
+class _Server:
+    """A local HTTP server (127.0.0.1 only) answering every GET with ``handler(request)``."""
+
+    def __init__(self, handler):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                handler(self)
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.stop = self.httpd.shutdown
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(handler):
+        servers.append(_Server(handler))
+        return servers[-1].url
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def _send(request, body: bytes, delay: float = 0.0):
+    request.send_response(200)
+    request.send_header("Content-Length", str(len(body)))
+    request.end_headers()
+    try:
+        for i in range(len(body)):
+            request.wfile.write(body[i : i + 1])
+            request.wfile.flush()
+            time.sleep(delay)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
+def _spec(body: bytes, url: str) -> files.DataFile:
+    return files.DataFile(name="blob.bin", sha256=hashlib.sha256(body).hexdigest(), urls=(url + "blob.bin",))
+
+
+def test_download_shows_progress_and_checks_the_hash(tmp_path, monkeypatch, serve, capsys):
+    body = bytes(range(256)) * 40
+    spec = _spec(body, serve(lambda r: _send(r, body)))
+    monkeypatch.setenv("DL_COURSE_DATA", str(tmp_path))
+    assert files.download("blobs", spec).read_bytes() == body
+    assert "blob.bin" in capsys.readouterr().err  # tqdm's progress bar, labelled with the file
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_dripping_server_hits_the_overall_deadline(tmp_path, monkeypatch, serve):
+    body = b"x" * 1000
+    spec = _spec(body, serve(lambda r: _send(r, body, delay=0.05)))  # 50 s at this pace
+    monkeypatch.setenv("DL_COURSE_DATA", str(tmp_path))
+    monkeypatch.setenv(files.ENV_DEADLINE, "1")
+    start = time.monotonic()
+    with pytest.raises(files.DatasetError, match=r"did not finish within 1 s .*DL_COURSE_DOWNLOAD_TIMEOUT"):
+        files.download("blobs", spec)
+    assert time.monotonic() - start < 10
+    assert not list(tmp_path.rglob("*.part"))
+    monkeypatch.setenv(files.ENV_DEADLINE, "soon")
+    with pytest.raises(files.DatasetError, match="DL_COURSE_DOWNLOAD_TIMEOUT must be a number of seconds"):
+        files.download("blobs", spec)
+
+
+def test_data_folder_that_is_a_file_or_a_folder_in_the_way(tmp_path, monkeypatch, serve):
+    body = b"payload"
+    spec = _spec(body, serve(lambda r: _send(r, body)))
+    not_a_folder = tmp_path / "data.txt"
+    not_a_folder.write_text("x")
+    monkeypatch.setenv("DL_COURSE_DATA", str(not_a_folder))
+    with pytest.raises(files.DatasetError, match=rf"{not_a_folder} is a file, not a folder.*DL_COURSE_DATA"):
+        files.download("blobs", spec)
+    monkeypatch.setenv("DL_COURSE_DATA", str(tmp_path))
+    (tmp_path / "blobs" / "blob.bin").mkdir(parents=True)
+    with pytest.raises(files.DatasetError, match=r"blob.bin is a folder.*remove or rename it"):
+        files.download("blobs", spec)
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_cifar_archive_is_read_once_and_those_bytes_unpickled(tmp_path, monkeypatch):
+    archive = tmp_path / "cifar10" / "cifar-10-python.tar.gz"
+    archive.parent.mkdir()
+    with tarfile.open(archive, "w:gz") as tar:
+        for batch in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+            data = pickle.dumps({b"data": np.zeros((1, 3072), np.uint8), b"labels": [3]})
+            info = tarfile.TarInfo(f"cifar-10-batches-py/{batch}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    monkeypatch.setenv("DL_COURSE_DATA", str(tmp_path))
+    monkeypatch.setattr(datasets.cifar10, "FILES", [files.DataFile(name=archive.name, sha256=files.sha256(archive))])
+    opened = []
+    real_open = io.open
+
+    def counting_open(file, *args, **kwargs):
+        if str(file) == str(archive):
+            opened.append(args[0] if args else kwargs.get("mode", "r"))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(io, "open", counting_open)
+    (x, y), _ = datasets.cifar10.load_data()
+    assert y[:, 0].tolist() == [3] * 5
+    assert len(opened) == 1  # hashed and unpickled from the same read
+
+
+def test_subset_rejects_negative_and_non_integer_sizes():
+    x = np.arange(10)
+    for n in (-1, 0, 2.5, True):
+        with pytest.raises(ValueError, match="n must be a positive integer"):
+            datasets.subset(x, x, n)
+    assert len(datasets.subset(x, x, np.int64(3))[0]) == 3

@@ -1,3 +1,7 @@
+import json
+import subprocess
+import sys
+
 import keras
 import numpy as np
 import pytest
@@ -50,3 +54,67 @@ def test_mlp_learns_and_round_trips(tmp_path):
     path = tmp_path / "mlp.keras"
     m.save(path)
     np.testing.assert_allclose(keras.models.load_model(path).predict(x, verbose=0), m.predict(x, verbose=0), atol=1e-6)
+
+
+def test_get_needs_a_model_name():
+    with pytest.raises(ValueError, match=r"model name must be a string such as 'resnet18', got None"):
+        models.get(None)
+
+
+def test_mlp_rejects_empty_feature_sizes():
+    for shape in ((0,), (), (28, -1), 784):
+        with pytest.raises(ValueError, match="input_shape"):
+            models.build("mlp", input_shape=shape)
+
+
+LOAD_SCRIPT = """
+import json, sys
+import numpy as np
+import dl_course  # the only import of the package: it must register every custom object
+import keras
+
+errors = {}
+for path in sys.argv[1:]:
+    model = keras.models.load_model(path, safe_mode=True)
+    data = np.load(path + ".npz")
+    inputs = [data[k] for k in sorted(data) if k.startswith("x")]
+    got = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+    errors[path] = float(np.max(np.abs(got - data["y"])))
+print(json.dumps(errors))
+"""
+
+
+def test_saved_models_load_in_a_new_process_after_import_dl_course(tmp_path):
+    from dl_course.models.gan import GAN
+
+    rng = np.random.default_rng(0)
+    gan = GAN(models.build("gan_generator", hidden=(8,)), models.build("gan_discriminator", hidden=(8,)))
+    gan.compile()
+    cases = {
+        "lenet5": (models.build("lenet5"), [rng.random((2, 32, 32, 1))]),
+        "alexnet": (models.build("alexnet", input_shape=(64, 64, 3), classes=10), [rng.random((2, 64, 64, 3))]),
+        "googlenet": (models.build("googlenet", input_shape=(32, 32, 3), classes=10), [rng.random((2, 32, 32, 3))]),
+        "resnet20": (models.build("resnet20"), [rng.random((2, 32, 32, 3))]),
+        "cdcgan_discriminator": (models.build("cdcgan_discriminator", filters=(8, 16)),
+                                 [rng.random((2, 28, 28, 1)), np.array([3, 7])]),
+        "gan": (gan, [rng.random((2, 2))]),
+    }  # fmt: skip
+    paths = []
+    for name, (model, inputs) in cases.items():
+        inputs = [x.astype("int32" if x.dtype.kind == "i" else "float32") for x in inputs]
+        path = str(tmp_path / f"{name}.keras")
+        model.save(path)
+        y = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+        np.savez(path + ".npz", y=y, **{f"x{i}": x for i, x in enumerate(inputs)})
+        paths.append(path)
+    out = subprocess.run([sys.executable, "-c", LOAD_SCRIPT, *paths], capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    errors = json.loads(out.stdout.strip().splitlines()[-1])
+    assert all(error < 1e-5 for error in errors.values()), errors
+
+
+@pytest.mark.parametrize("name", ["gan_generator", "dcgan_generator", "cdcgan_generator"])
+def test_generators_need_a_latent_space(name):
+    with pytest.raises(ValueError, match="latent_dim must be a positive integer, got 0"):
+        models.build(name, latent_dim=0)
+    assert models.build(name, **{**models.examples()[name], "latent_dim": np.int64(3)}).inputs[0].shape[-1] == 3

@@ -128,3 +128,21 @@ def test_output_size_and_receptive_field():
 def test_clear_errors(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("backward", [conv.max_pool2d_backward, conv.avg_pool2d_backward])
+def test_pool_backward_checks_the_shape_of_dy(backward):
+    x = np.random.default_rng(0).random((2, 4, 4, 3))
+    assert backward(np.ones((2, 2, 2, 3)), x).shape == x.shape
+    with pytest.raises(ValueError, match=r"dy must have the output shape \(2, 2, 2, 3\), got \(2, 1, 1, 3\)"):
+        backward(np.ones((2, 1, 1, 3)), x)
+
+
+def test_non_finite_values_propagate_as_in_tensorflow():
+    # Documented choice: the layer maths does not check for NaN/inf; like TensorFlow, it passes
+    # them on (only to the outputs that see them), so a diverging network shows up as NaN.
+    x = np.zeros((1, 4, 4, 1))
+    x[0, 0, 0, 0] = np.nan
+    y = conv.conv2d(x, np.ones((2, 2, 1, 1)))
+    assert np.isnan(y[0, 0, 0, 0]) and np.isfinite(y[0, 1:, 1:]).all()
+    assert np.isnan(conv.avg_pool2d(x)[0, 0, 0, 0]) and not np.isnan(conv.avg_pool2d(x)[0, 1, 1, 0])

@@ -68,3 +68,15 @@ def test_bad_input_gives_clear_errors():
         model.loss(np.zeros((2, 3)), np.array([0, 2]))
     with pytest.raises(ValueError, match="integer class labels"):
         model.loss(np.zeros((2, 3)), np.array([0.0, 1.0]))
+
+
+def test_training_data_must_be_finite():
+    from dl_course.scratch import perceptron, rbm
+
+    X = np.array([[0.0, 1.0], [np.nan, 0.0]])
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        MLP([2, 3, 2]).fit(X, np.array([0, 1]))
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        perceptron.Perceptron().fit(X, [0, 1])
+    with pytest.raises(ValueError, match="contains NaN or infinity"):
+        rbm.RBM(2, 2).fit(X)

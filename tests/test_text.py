@@ -1,5 +1,6 @@
 """Poetry corpora parsing, the character vocabulary and language-model windows."""
 
+import dataclasses
 import os
 
 import numpy as np
@@ -69,6 +70,8 @@ def test_parse_english_authors_and_overstrike():
 
 def test_corrupt_file_in_data_folder_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv(files.ENV_DATA, str(tmp_path))
+    spec = dataclasses.replace(text.tang_poems.FILES[0], system_paths=())  # no good copy elsewhere
+    monkeypatch.setattr(text.tang_poems, "FILES", (spec,))
     (tmp_path / "tang_poems").mkdir()
     (tmp_path / "tang_poems" / "tang300").write_text(TANG, encoding="utf-8")
     with pytest.raises(files.DatasetError, match="corrupt or incomplete"):
@@ -141,3 +144,20 @@ def test_next_char_windows():
         text.next_char_windows(np.arange(4), length=4)
     with pytest.raises(ValueError, match="1-D"):
         text.next_char_windows(np.zeros((2, 9)), length=4)
+
+
+@pytest.mark.parametrize(
+    "corpus, content, message",
+    [
+        (text.tang_poems, b"", "no poems"),
+        (text.english_poems, b"\n%\n\n", "no poems"),
+        (text.english_poems, b"----\n%\n* * *\n", "poem 1 has no words"),
+        (text.tang_poems, "《静夜思》\n作者：李白\n".encode(), "poem 1 has no words"),
+        (text.tang_poems, b"\x1f\x8b\x08\x00\xff", "not UTF-8 text"),
+    ],
+)
+def test_own_file_of_the_wrong_format_is_a_clear_error(tmp_path, corpus, content, message):
+    path = tmp_path / "poems.txt"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=rf"{path}: {message}.*fortune format"):
+        corpus.load_data(path=path)

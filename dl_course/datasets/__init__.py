@@ -19,6 +19,8 @@ __all__ = ["CATALOG", "DatasetError", "cifar10", "data_dir", "fashion_mnist", "f
 
 def subset(x, y, n: int, seed: int = 0):
     """A seeded random subset of ``n`` examples of ``(x, y)`` (all of them when ``n`` ≥ len)."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n must be a positive integer (the number of examples to keep), got {n!r}.")
     if len(x) != len(y):
         raise ValueError(f"x and y differ in length: {len(x)} vs {len(y)}.")
     if n >= len(x):
@@ -34,10 +36,10 @@ def status(name: str) -> list[dict]:
     module = CATALOG[name]
     rows = []
     for spec in module.FILES:
-        try:
-            found = files.find(name, spec)
-            state = f"ok ({found[1]}: {found[0]})" if found else "missing"
-        except DatasetError as err:
-            state = f"CORRUPT: {str(err).splitlines()[0]}"
+        found, rejected = files.survey(name, spec)
+        state = f"ok ({found[1]}: {found[0]})" if found else "missing"
+        if rejected:  # a good copy further down is used; the corrupt ones are named
+            corrupt = "; ".join(str(err).split(". It was not used")[0] for err in rejected)
+            state = f"{state}; skipped CORRUPT copy: {corrupt}" if found else f"CORRUPT: {corrupt}"
         rows.append({"dataset": name, "file": spec.name, "state": state})
     return rows

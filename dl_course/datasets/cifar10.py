@@ -26,7 +26,7 @@ def load_data():
 
     Images are (N, 32, 32, 3) uint8, labels (N, 1) uint8, read straight from the tarball.
     """
-    path = files.fetch(NAME, FILES[0])
-    train = read_cifar_tar(path, [f"data_batch_{i}" for i in range(1, 6)])
-    test = read_cifar_tar(path, ["test_batch"])
+    archive = files.fetch_bytes(NAME, FILES[0])  # read once: the bytes hashed are those unpickled
+    train = read_cifar_tar(archive, [f"data_batch_{i}" for i in range(1, 6)])
+    test = read_cifar_tar(archive, ["test_batch"])
     return train, test

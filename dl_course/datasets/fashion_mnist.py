@@ -4,7 +4,7 @@ Offline on Debian/Ubuntu: ``apt-get install dataset-fashion-mnist``.
 """
 
 from dl_course.datasets import files, standin
-from dl_course.datasets.formats import read_idx
+from dl_course.datasets.formats import parse_idx
 
 NAME = "fashion_mnist"
 DESCRIPTION = "Fashion-MNIST, 60k+10k 28×28 grey clothing images, 10 classes"
@@ -41,5 +41,5 @@ FILES = [
 @standin.when_absent((60000, 28, 28), (10000, 28, 28), classes=10)
 def load_data():
     """``(x_train, y_train), (x_test, y_test)`` as ``keras.datasets.fashion_mnist.load_data()``."""
-    x_train, y_train, x_test, y_test = (read_idx(files.fetch(NAME, f, PACKAGE)) for f in FILES)
+    x_train, y_train, x_test, y_test = (parse_idx(files.fetch_bytes(NAME, f, PACKAGE), f.name) for f in FILES)
     return (x_train, y_train), (x_test, y_test)

@@ -3,7 +3,10 @@
 Sources, in order: the folder in ``DL_COURSE_DATA`` (default: the project's ``data/``), the
 Keras cache (``~/.keras/datasets``), system packages (Debian's ``dataset-fashion-mnist``…),
 then the download addresses. Every file is checked against its SHA-256 before use; a file
-that does not match is never used: the error names it, the expected hash and the fix.
+that does not match is never used: the error names it, the expected hash and the fix; a
+corrupt copy is skipped (with a warning) when a good copy exists further down the list.
+Downloads show a progress bar and stop at an overall deadline (``DL_COURSE_DOWNLOAD_TIMEOUT``
+seconds, default 1800), however slowly the server sends.
 """
 
 from __future__ import annotations
@@ -11,13 +14,20 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import shutil
+import time
 import urllib.request
+import warnings
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_DATA = "DL_COURSE_DATA"
 ENV_OFFLINE = "DL_COURSE_OFFLINE"
+ENV_DEADLINE = "DL_COURSE_DOWNLOAD_TIMEOUT"
+DEFAULT_DEADLINE = 1800.0
+READ_TIMEOUT = 30.0
+#: What reading a file or a damaged or truncated gzip stream raises.
+READ_ERRORS = (OSError, EOFError, zlib.error)
 
 
 class DatasetError(OSError):
@@ -61,20 +71,16 @@ def keras_cache_dir() -> Path:
 
 def sha256(path: Path, gunzipped: bool = False) -> str:
     """SHA-256 hex digest of a file, or of its decompressed content when ``gunzipped``."""
-    digest = hashlib.sha256()
-    opener = gzip.open if gunzipped and _is_gzip(path) else open
     try:
-        with opener(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
-    except (OSError, EOFError) as err:  # truncated or damaged gzip stream
-        return f"unreadable ({err})"
-    return digest.hexdigest()
+        data = _content(Path(path).read_bytes(), gunzipped)
+    except READ_ERRORS as err:
+        return f"unreadable ({type(err).__name__}: {err})"
+    return hashlib.sha256(data).hexdigest()
 
 
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as f:
-        return f.read(2) == b"\x1f\x8b"
+def _content(data: bytes, gunzipped: bool) -> bytes:
+    """``data``, decompressed when ``gunzipped`` and it is a gzip stream."""
+    return gzip.decompress(data) if gunzipped and data[:2] == b"\x1f\x8b" else data
 
 
 def candidates(dataset: str, spec: DataFile) -> list[tuple[str, Path]]:
@@ -85,26 +91,68 @@ def candidates(dataset: str, spec: DataFile) -> list[tuple[str, Path]]:
     return places
 
 
-def verify(path: Path, spec: DataFile) -> None:
-    """Raise ``DatasetError`` unless ``path`` has the expected SHA-256."""
-    actual = sha256(path, spec.gunzipped_hash)
+def read_checked(path: Path, spec: DataFile) -> bytes:
+    """The bytes of ``path`` (decompressed when ``spec.gunzipped_hash``), read once and checked.
+
+    Raises ``DatasetError`` naming the file unless their SHA-256 is the expected one, so the
+    bytes returned are exactly the bytes that were hashed.
+    """
+    try:
+        data = _content(Path(path).read_bytes(), spec.gunzipped_hash)
+        actual = hashlib.sha256(data).hexdigest()
+    except READ_ERRORS as err:
+        data, actual = b"", f"unreadable ({type(err).__name__}: {err})"
     if actual != spec.sha256:
-        what = "decompressed content of " if spec.gunzipped_hash else ""
+        what = "decompressed content of the " if spec.gunzipped_hash else ""
         raise DatasetError(
             f"{path} is corrupt or incomplete: SHA-256 of the {what}file is {actual}, expected "
             f"{spec.sha256}. It was not used. Delete it and download it again "
             f"(`dl-course data --download`), or copy a good copy there. "
             f"文件损坏或不完整，已拒绝使用：请删除后重新下载或放入正确的文件。"
         )
+    return data
+
+
+def verify(path: Path, spec: DataFile) -> None:
+    """Raise ``DatasetError`` unless ``path`` has the expected SHA-256."""
+    read_checked(path, spec)
+
+
+def _search(dataset: str, spec: DataFile):
+    """The first good local copy as (path, source, checked content), and the corrupt copies before it."""
+    rejected = []
+    for source, path in candidates(dataset, spec):
+        if path.is_file():
+            try:
+                return (path, source, read_checked(path, spec)), rejected
+            except DatasetError as err:
+                rejected.append(err)
+    return None, rejected
+
+
+def survey(dataset: str, spec: DataFile) -> tuple[tuple[Path, str] | None, list[DatasetError]]:
+    """The first good local copy of ``spec`` as (path, source), and the corrupt copies before it."""
+    found, rejected = _search(dataset, spec)
+    return (found[:2] if found else None), rejected
+
+
+def _local(dataset: str, spec: DataFile):
+    found, rejected = _search(dataset, spec)
+    if found is None and rejected:
+        raise rejected[0]
+    for err in rejected:
+        warnings.warn(f"{str(err).split(': SHA-256')[0]}; using {found[0]} instead.", stacklevel=3)
+    return found
 
 
 def find(dataset: str, spec: DataFile) -> tuple[Path, str] | None:
-    """The first local copy of ``spec``, checked, as (path, source); ``None`` when absent."""
-    for source, path in candidates(dataset, spec):
-        if path.is_file():
-            verify(path, spec)
-            return path, source
-    return None
+    """The first good local copy of ``spec``, checked, as (path, source); ``None`` when absent.
+
+    Corrupt copies are skipped with a warning when a good one follows; when none is good,
+    the first corrupt copy's ``DatasetError`` is raised (it is never replaced silently).
+    """
+    found = _local(dataset, spec)
+    return found[:2] if found else None
 
 
 def offline_help(dataset: str, specs: list[DataFile], package: str | None = None) -> str:
@@ -125,34 +173,101 @@ def offline_help(dataset: str, specs: list[DataFile], package: str | None = None
     )
 
 
+def deadline() -> float:
+    """Seconds a download may take in all (``DL_COURSE_DOWNLOAD_TIMEOUT``, default 1800)."""
+    value = os.environ.get(ENV_DEADLINE, "")
+    try:
+        seconds = float(value) if value else DEFAULT_DEADLINE
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise DatasetError(f"{ENV_DEADLINE} must be a number of seconds > 0, got {value!r}.")
+    return seconds
+
+
+def check_data_dir() -> Path:
+    """``data_dir()``, or a ``DatasetError`` when something other than a folder is there."""
+    folder = data_dir()
+    if folder.exists() and not folder.is_dir():
+        raise DatasetError(
+            f"{folder} is a file, not a folder: set {ENV_DATA} to a folder (or unset it). "
+            f"数据目录 {folder} 是文件而不是目录：请把 {ENV_DATA} 设为一个目录。"
+        )
+    return folder
+
+
+def _target(dataset: str, spec: DataFile) -> Path:
+    """Where a download of ``spec`` goes, its folder created; a clear error when that fails."""
+    target = check_data_dir() / dataset / spec.name
+    if target.is_dir():
+        raise DatasetError(f"{target} is a folder where the downloaded file should go: remove or rename it.")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DatasetError(f"cannot create the folder {target.parent} for {spec.name}: {err}") from None
+    return target
+
+
+def _copy(url: str, out, name: str, seconds: float) -> None:
+    """Stream ``url`` into ``out`` with a progress bar; ``TimeoutError`` after ``seconds`` in all."""
+    from tqdm.auto import tqdm
+
+    end = time.monotonic() + seconds
+    with urllib.request.urlopen(url, timeout=min(READ_TIMEOUT, seconds)) as response:
+        size = int(response.headers.get("Content-Length") or 0) or None
+        with tqdm(total=size, unit="B", unit_scale=True, unit_divisor=1024, desc=name) as bar:
+            while block := response.read1(1 << 16):  # whatever has arrived, not a full block
+                out.write(block)
+                bar.update(len(block))
+                if time.monotonic() > end:
+                    raise TimeoutError(
+                        f"did not finish within {seconds:g} s ({bar.n:,} bytes received); "
+                        f"set {ENV_DEADLINE} to allow longer"
+                    )
+
+
 def download(dataset: str, spec: DataFile) -> Path:
-    """Download ``spec`` into the data folder from its addresses, checking the hash."""
-    target = data_dir() / dataset / spec.name
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Download ``spec`` into the data folder from its addresses, checking the hash.
+
+    Each address gets the whole deadline; the error keeps the reason from every address.
+    """
+    seconds = deadline()
+    target = _target(dataset, spec)
+    partial = target.with_name(target.name + ".part")
     errors = []
     for url in spec.urls:
-        partial = target.with_name(target.name + ".part")
         try:
-            with urllib.request.urlopen(url, timeout=30) as response, open(partial, "wb") as out:
-                shutil.copyfileobj(response, out)
+            with open(partial, "wb") as out:
+                _copy(url, out, spec.name, seconds)
             verify(partial, spec)
-        except (OSError, ValueError) as err:
+            partial.replace(target)
+            return target
+        except (OSError, ValueError) as err:  # URLError, HTTPError, TimeoutError, DatasetError
             errors.append(f"{url}: {err}")
+        finally:
             partial.unlink(missing_ok=True)
-            continue
-        partial.replace(target)
-        return target
     raise DatasetError(f"could not download {spec.name}:\n  " + "\n  ".join(errors))
 
 
-def fetch(dataset: str, spec: DataFile, package: str | None = None) -> Path:
-    """A checked local path for ``spec``: found locally, else downloaded (unless offline)."""
-    found = find(dataset, spec)
+def _fetch(dataset: str, spec: DataFile, package: str | None):
+    check_data_dir()
+    found = _local(dataset, spec)
     if found:
-        return found[0]
+        return found
     if os.environ.get(ENV_OFFLINE) or not spec.urls:
         raise DatasetError(f"{dataset}: {spec.name} is not on this machine.\n" + offline_help(dataset, [spec], package))
     try:
-        return download(dataset, spec)
+        path = download(dataset, spec)
     except DatasetError as err:
         raise DatasetError(f"{err}\n" + offline_help(dataset, [spec], package)) from None
+    return path, "download", read_checked(path, spec)
+
+
+def fetch(dataset: str, spec: DataFile, package: str | None = None) -> Path:
+    """A checked local path for ``spec``: found locally (see ``find``), else downloaded (unless offline)."""
+    return _fetch(dataset, spec, package)[0]
+
+
+def fetch_bytes(dataset: str, spec: DataFile, package: str | None = None) -> bytes:
+    """The content of ``spec`` as ``fetch`` finds it, read once: the bytes hashed are those returned."""
+    return _fetch(dataset, spec, package)[2]

@@ -1,5 +1,7 @@
 """MNIST handwritten digits (LeCun et al. 1998): 70,000 28×28 grey images, 10 classes."""
 
+import io
+
 import numpy as np
 
 from dl_course.datasets import files, standin
@@ -26,5 +28,5 @@ FILES = [
 @standin.when_absent((60000, 28, 28), (10000, 28, 28), classes=10)
 def load_data():
     """``(x_train, y_train), (x_test, y_test)`` as ``keras.datasets.mnist.load_data()``."""
-    with np.load(files.fetch(NAME, FILES[0]), allow_pickle=False) as f:
+    with np.load(io.BytesIO(files.fetch_bytes(NAME, FILES[0])), allow_pickle=False) as f:
         return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"])

@@ -125,11 +125,23 @@ class Corpus:
         return f"<corpus {self.NAME}: {self.DESCRIPTION}>"
 
     def load_data(self, path: str | Path | None = None) -> list[Poem]:
-        """The parsed poems. ``path`` reads your own file in the same format, unchecked;
-        without it the packaged file is found and checked against its SHA-256."""
+        """The parsed poems. ``path`` reads your own file in the same format (its hash is not
+        checked, its format is); without it the packaged file is found and checked."""
         if path is None:
-            path = files.fetch(self.NAME, self.FILES[0], self.PACKAGE)
-        return self._parser(Path(path).read_text(encoding="utf-8"))
+            return self._parser(files.fetch_bytes(self.NAME, self.FILES[0], self.PACKAGE).decode("utf-8"))
+        fix = f"expected the fortune format of {self.FILES[0].name} (poems separated by lines of '%')"
+        try:
+            poems = self._parser(Path(path).read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise ValueError(f"{path}: not UTF-8 text; {fix}.") from None
+        except ValueError as err:
+            raise ValueError(f"{path}: {err}; {fix}.") from None
+        if not poems:
+            raise ValueError(f"{path}: no poems found; {fix}.")
+        empty = [i for i, poem in enumerate(poems, start=1) if not re.search(r"\w", poem.body)]
+        if empty:
+            raise ValueError(f"{path}: poem {empty[0]} has no words; {fix}.")
+        return poems
 
 
 tang_poems = Corpus(

@@ -1,8 +1,10 @@
 """Keras model builders, one module per family, and a registry over them.
 
 ``build("vgg16", classes=10)`` calls the registered builder; ``available()`` lists names.
-Every module in this package is imported on first use, so a new family only needs
-``@register`` on its builders.
+Every module in this package is imported with it (``import dl_course`` imports it), so a new
+family only needs ``@register`` on its builders, and the custom layers and functions that the
+modules register with Keras load from ``.keras`` files (``safe_mode=True``) in any process
+that has imported ``dl_course``.
 """
 
 from __future__ import annotations
@@ -43,13 +45,11 @@ def _load_all() -> None:
 
 def available(family: str | None = None) -> list[str]:
     """Sorted names of registered builders, optionally only those of one module ``family``."""
-    _load_all()
     return sorted(k for k in _REGISTRY if family is None or _FAMILY[k] == family)
 
 
 def examples() -> dict[str, dict]:
     """Each registered builder's small example arguments (see ``register``)."""
-    _load_all()
     return {k: dict(_EXAMPLES[k]) for k in sorted(_REGISTRY)}
 
 
@@ -64,6 +64,8 @@ def families() -> dict[str, list[str]]:
 def get(name: str) -> Callable:
     """The builder registered as ``name``; a ``ValueError`` lists close names otherwise."""
     names = available()
+    if not isinstance(name, str):
+        raise ValueError(f"model name must be a string such as 'resnet18', got {name!r}; available: {', '.join(names)}.")
     if name not in _REGISTRY:
         import difflib
 
@@ -84,3 +86,6 @@ def build(model: str, /, **kwargs):
     from dl_course import runtime
 
     return runtime.float32_outputs(get(model)(**kwargs))
+
+
+_load_all()

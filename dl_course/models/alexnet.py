@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import keras
 from keras import layers
 
 from dl_course.models import register
 from dl_course.models.blocks import LocalResponseNorm, fc_head, grouped_conv
-from dl_course.models.common import check_top, image_input
+from dl_course.models.common import FLATTEN, check_top, image_input, make_model
 
 
 @register(example=dict(input_shape=(64, 64, 3), classes=10))
 def alexnet(
     include_top: bool = True,
+    weights=None,
+    input_tensor=None,
     input_shape=None,
-    classes: int = 1000,
     pooling: str | None = None,
+    classes: int = 1000,
     classifier_activation: str | None = "softmax",
     name: str = "alexnet",
     groups: int = 2,
@@ -35,10 +36,12 @@ def alexnet(
     parameters (Caffe's reference count); ``groups=1`` gives 62,378,344. ``lrn=False``
     drops the parameter-free local response normalisation. Minimum input 63×63.
     """
-    check_top(include_top, classes, pooling)
+    classes = check_top(include_top, classes, pooling, weights, name)
     if groups not in (1, 2):
         raise ValueError(f"groups must be 1 (one GPU) or 2 (the paper's two GPUs), got {groups!r}.")
-    inputs = image_input(input_shape, (224, 224, 3), 63, name)
+    inputs = image_input(
+        input_shape, (224, 224, 3), 63, name, input_tensor, FLATTEN if include_top else ""
+    )
     x = layers.ZeroPadding2D(2, name="conv1_pad")(inputs)
     x = layers.Conv2D(96, 11, strides=4, activation="relu", name="conv1")(x)
     if lrn:
@@ -53,4 +56,4 @@ def alexnet(
     x = grouped_conv(x, 256, 3, groups, name="conv5")
     x = layers.MaxPooling2D(3, strides=2, name="pool5")(x)
     x = fc_head(x, include_top, classes, pooling, classifier_activation, dropout=dropout, first=6)
-    return keras.Model(inputs, x, name=name)
+    return make_model(inputs, x, name)

@@ -1,39 +1,106 @@
-"""Argument checks and small pieces shared by the builders (keras.applications conventions)."""
+"""Argument checks and small pieces shared by the builders (keras.applications conventions).
+
+Every image builder takes keras.applications' arguments: ``include_top`` (a bool),
+``weights`` (only ``None``: no pretrained weights are shipped), ``input_tensor`` (a
+``keras.Input`` or an intermediate Keras tensor), ``input_shape`` (``None`` for the default;
+height and width may be ``None`` where the model ends in global pooling), ``pooling``,
+``classes`` (any integer type but ``bool``) and ``classifier_activation``.
+"""
 
 from __future__ import annotations
 
+import numbers
+
 import keras
+import numpy as np
 
 POOLINGS = (None, "avg", "max")
+#: Why ``include_top=True`` needs a fixed input size in the models whose classifier flattens.
+FLATTEN = "include_top=True flattens the last feature maps into a dense layer (include_top=False takes any size)"
 
 
-def check_top(include_top: bool, classes: int, pooling: str | None) -> None:
-    """Validate the classifier arguments every builder takes."""
-    if not isinstance(classes, int) or classes < 1:
-        raise ValueError(f"classes must be a positive integer, got {classes!r}.")
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def check_positive(value, what: str) -> int:
+    """``value`` as an ``int`` when it is a positive integer of any type (not bool); else a ``ValueError``."""
+    if not _is_int(value) or value < 1:
+        raise ValueError(f"{what} must be a positive integer, got {value!r}.")
+    return int(value)
+
+
+def check_top(include_top, classes, pooling, weights=None, model: str = "this model") -> int:
+    """Validate the classifier and weights arguments every builder takes; return ``classes`` as an int."""
+    if weights is not None:
+        raise ValueError(
+            f"{model}: no pretrained weights are shipped with dl_course, got weights={weights!r}. "
+            "Build the model with weights=None, then load weights you trained and saved yourself: "
+            "model.load_weights(path) (a .weights.h5 file from model.save_weights)."
+        )
+    if not isinstance(include_top, (bool, np.bool_)):
+        raise ValueError(f"include_top must be True or False, got {include_top!r}.")
+    classes = check_positive(classes, "classes")
     if pooling not in POOLINGS:
         raise ValueError(f"pooling must be one of None, 'avg', 'max', got {pooling!r}.")
     if include_top and pooling is not None:
         raise ValueError("pooling applies only with include_top=False; drop one of them.")
+    return classes
 
 
-def image_input(input_shape, default_shape: tuple[int, int, int], min_size: int, model: str):
-    """A ``keras.Input`` for a channels-last image, checked against the model's minimum size.
+def image_input(
+    input_shape, default_shape, min_size: int, model: str, input_tensor=None, fixed: str = ""
+):
+    """The tensor a builder starts from: ``keras.Input(input_shape)``, or ``input_tensor``.
 
-    ``min_size`` is the smallest height/width the model's stride pattern allows; a smaller
-    input raises a ``ValueError`` that names it.
+    The shape (``input_shape``, else ``input_tensor``'s, else ``default_shape``) must be
+    (height, width, channels); height and width may be ``None`` unless ``fixed`` says why
+    they may not, and must be at least ``min_size``, the smallest the model's stride pattern
+    allows. ``input_tensor`` is a ``keras.Input`` or a layer's output, as in
+    keras.applications; build the model with ``make_model`` so its inputs are found.
     """
+    if input_tensor is not None:
+        if not keras.backend.is_keras_tensor(input_tensor):
+            raise ValueError(
+                f"{model}: input_tensor must be a Keras tensor (keras.Input(...) or a layer's output), "
+                f"got {type(input_tensor).__name__}."
+            )
+        given = tuple(input_tensor.shape[1:])
+        if input_shape is not None and tuple(input_shape) != given:
+            raise ValueError(
+                f"{model}: input_shape {tuple(input_shape)} does not match input_tensor's {given}; "
+                "give one of them."
+            )
+        input_shape = given
     shape = tuple(default_shape if input_shape is None else input_shape)
-    if len(shape) != 3 or any(not isinstance(d, int) or d < 1 for d in shape):
+    sides = shape[:2]
+    if (
+        len(shape) != 3
+        or not _is_int(shape[2])
+        or shape[2] < 1
+        or any(d is not None and (not _is_int(d) or d < 1) for d in sides)
+    ):
         raise ValueError(
-            f"{model}: input_shape must be (height, width, channels) with positive integers, got {input_shape!r}."
+            f"{model}: input_shape must be (height, width, channels) with positive integers "
+            f"(height and width may be None), got {input_shape!r}."
         )
-    if min(shape[:2]) < min_size:
+    if None in sides and fixed:
+        raise ValueError(f"{model}: height and width must be integers here: {fixed}; got {shape}.")
+    known = [d for d in sides if d is not None]
+    if known and min(known) < min_size:
         raise ValueError(
-            f"{model}: input {shape[0]}×{shape[1]} is too small; the stride pattern needs at least "
+            f"{model}: input {'×'.join(str(d) for d in sides)} is too small; the stride pattern needs at least "
             f"{min_size}×{min_size} (default {default_shape[0]}×{default_shape[1]})."
         )
-    return keras.Input(shape=shape)
+    if input_tensor is not None:
+        return input_tensor
+    return keras.Input(shape=tuple(None if d is None else int(d) for d in shape))
+
+
+def make_model(start, outputs, name: str) -> keras.Model:
+    """The model from the source inputs of ``start`` (an input or ``input_tensor``) to ``outputs``."""
+    sources = keras.utils.get_source_inputs(start)
+    return keras.Model(sources[0] if len(sources) == 1 else sources, outputs, name=name)
 
 
 def pool_features(x, pooling: str | None):

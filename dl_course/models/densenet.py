@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import keras
 from keras import layers
 
 from dl_course.models import register
 from dl_course.models.blocks import BN, classifier, conv_bn, dense_block, transition
-from dl_course.models.common import check_top, image_input
+from dl_course.models.common import check_top, image_input, make_model
 
 # Layers per dense block, Table 1 of the paper (growth rate k = 32).
 CONFIGS = {
@@ -17,11 +16,10 @@ CONFIGS = {
 }
 
 
-def _densenet(
-    blocks, include_top, input_shape, classes, pooling, classifier_activation, name, growth_rate
-):
-    check_top(include_top, classes, pooling)
-    inputs = image_input(input_shape, (224, 224, 3), 32, name)
+def _densenet(blocks, include_top, weights, input_tensor, input_shape, pooling, classes,
+              classifier_activation, name, growth_rate):  # fmt: skip
+    classes = check_top(include_top, classes, pooling, weights, name)
+    inputs = image_input(input_shape, (224, 224, 3), 32, name, input_tensor)
     x = conv_bn(inputs, 2 * growth_rate, 7, 2, name="conv1")
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)
     for i, num_layers in enumerate(blocks, start=1):
@@ -31,7 +29,7 @@ def _densenet(
     x = layers.BatchNormalization(**BN, name="final_bn")(x)
     x = layers.ReLU(name="final_relu")(x)
     x = classifier(x, include_top, classes, pooling, classifier_activation)
-    return keras.Model(inputs, x, name=name)
+    return make_model(inputs, x, name)
 
 
 def _builder(key):
@@ -40,23 +38,17 @@ def _builder(key):
     @register(key, example=dict(input_shape=(32, 32, 3), classes=10))
     def build(
         include_top: bool = True,
+        weights=None,
+        input_tensor=None,
         input_shape=None,
-        classes: int = 1000,
         pooling: str | None = None,
+        classes: int = 1000,
         classifier_activation: str | None = "softmax",
         name: str = key,
         growth_rate: int = 32,
     ):
-        return _densenet(
-            blocks,
-            include_top,
-            input_shape,
-            classes,
-            pooling,
-            classifier_activation,
-            name,
-            growth_rate,
-        )
+        return _densenet(blocks, include_top, weights, input_tensor, input_shape, pooling, classes,
+                         classifier_activation, name, growth_rate)  # fmt: skip
 
     build.__name__ = build.__qualname__ = key
     build.__doc__ = f"""DenseNet-{key[8:]} (DenseNet-BC): stem, dense blocks {blocks} joined by transitions, FC.

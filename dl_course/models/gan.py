@@ -15,7 +15,14 @@ import keras
 from keras import ops
 
 from dl_course.models import register
-from dl_course.models.common import check_top, image_input, pool_features
+from dl_course.models.common import (
+    FLATTEN,
+    check_positive,
+    check_top,
+    image_input,
+    make_model,
+    pool_features,
+)
 
 #: DCGAN section 3: "All weights were initialized from a zero-centered Normal distribution
 #: with standard deviation 0.02."
@@ -79,14 +86,14 @@ def gan_generator(
     Default configuration (2 → 128 → 128 → 2): 17,154 parameters.
     """
     hidden = _check_widths(hidden, "hidden")
-    z = keras.Input(shape=(latent_dim,), name="noise")
+    z = keras.Input(shape=(check_positive(latent_dim, "latent_dim"),), name="noise")
     x = z
     for i, width in enumerate(hidden, start=1):
         x = keras.layers.Dense(width, use_bias=not batch_norm, name=f"dense{i}")(x)
         if batch_norm:
             x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"bn{i}")(x)
         x = keras.layers.ReLU(name=f"relu{i}")(x)
-    x = keras.layers.Dense(output_dim, name="samples")(x)
+    x = keras.layers.Dense(check_positive(output_dim, "output_dim"), name="samples")(x)
     return keras.Model(z, x, name=name)
 
 
@@ -97,7 +104,7 @@ def gan_discriminator(input_dim: int = 2, hidden=(128, 128), name: str = "gan_di
     Default configuration (2 → 128 → 128 → 1): 17,025 parameters.
     """
     hidden = _check_widths(hidden, "hidden")
-    inputs = keras.Input(shape=(input_dim,), name="samples")
+    inputs = keras.Input(shape=(check_positive(input_dim, "input_dim"),), name="samples")
     x = inputs
     for i, width in enumerate(hidden, start=1):
         x = keras.layers.Dense(width, name=f"dense{i}")(x)
@@ -197,7 +204,7 @@ def dcgan_generator(
 
     Default configuration (Figure 1, 100 → 4×4×1024 → … → 64×64×3): 18,858,883 parameters.
     """
-    z = keras.Input(shape=(latent_dim,), name="noise")
+    z = keras.Input(shape=(check_positive(latent_dim, "latent_dim"),), name="noise")
     x = _generator_trunk(z, output_shape, filters, kernel_size, name)
     return keras.Model(z, x, name=name)
 
@@ -205,9 +212,11 @@ def dcgan_generator(
 @register(example=dict(input_shape=(28, 28, 1), filters=(8, 16)))
 def dcgan_discriminator(
     include_top: bool = True,
+    weights=None,
+    input_tensor=None,
     input_shape=None,
-    classes: int = 1,
     pooling: str | None = None,
+    classes: int = 1,
     classifier_activation: str | None = None,
     filters=(128, 256, 512, 1024),
     kernel_size: int = 5,
@@ -223,9 +232,10 @@ def dcgan_discriminator(
 
     Default configuration (64×64×3 → 4×4×1024 → 1 logit): 17,236,481 parameters.
     """
-    check_top(include_top, classes, pooling)
+    classes = check_top(include_top, classes, pooling, weights, name)
     filters = _check_widths(filters, "filters")
-    inputs = image_input(input_shape, (64, 64, 3), 2 ** len(filters), name)
+    fixed = FLATTEN if include_top else ""
+    inputs = image_input(input_shape, (64, 64, 3), 2 ** len(filters), name, input_tensor, fixed)
     x = _discriminator_trunk(inputs, filters, kernel_size)
     if include_top:
         x = keras.layers.Flatten(name="flatten")(x)
@@ -234,7 +244,7 @@ def dcgan_discriminator(
         )(x)
     else:
         x = pool_features(x, pooling)
-    return keras.Model(inputs, x, name=name)
+    return make_model(inputs, x, name)
 
 
 # --------------------------------------------------------------------------- conditional DCGAN
@@ -246,8 +256,7 @@ def _label_input():
 
 def _label_embedding(classes: int, embedding_dim: int):
     """Label → vector; N(0, 1) entries make the label as loud as the noise and the pixels."""
-    if not isinstance(classes, int) or classes < 1:
-        raise ValueError(f"classes must be a positive integer, got {classes!r}.")
+    classes = check_positive(classes, "classes")
     init = keras.initializers.RandomNormal(0.0, 1.0)
     return keras.layers.Embedding(
         classes, embedding_dim, embeddings_initializer=init, name="label_embedding"
@@ -272,7 +281,8 @@ def cdcgan_generator(
 
     Default configuration: 2,203,877 parameters.
     """
-    z, label = keras.Input(shape=(latent_dim,), name="noise"), _label_input()
+    z = keras.Input(shape=(check_positive(latent_dim, "latent_dim"),), name="noise")
+    label = _label_input()
     e = _label_embedding(classes, embedding_dim)(label)
     x = keras.layers.Concatenate(name="noise_and_label")([z, e])
     x = _generator_trunk(x, output_shape, filters, kernel_size, name)
@@ -297,7 +307,9 @@ def cdcgan_discriminator(
     Default configuration: 229,349 parameters.
     """
     filters = _check_widths(filters, "filters")
-    image, label = image_input(input_shape, (28, 28, 1), 2 ** len(filters), name), _label_input()
+    fixed = "the label map is tiled to the image size"
+    image = image_input(input_shape, (28, 28, 1), 2 ** len(filters), name, fixed=fixed)
+    label = _label_input()
     e = _label_embedding(classes, embedding_dim)(label)
     e = TileToMap(image.shape[1], image.shape[2], name="label_map")(e)
     x = keras.layers.Concatenate(name="image_and_label")([image, e])

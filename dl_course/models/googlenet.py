@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import keras
 from keras import layers
 
 from dl_course.models import register
 from dl_course.models.blocks import LocalResponseNorm, classifier, inception_module
-from dl_course.models.common import check_top, image_input
+from dl_course.models.common import check_top, image_input, make_model
 
 # Table 1: #1×1, #3×3 reduce, #3×3, #5×5 reduce, #5×5, pool proj; "pool" = 3×3/2 max-pool.
 TABLE1 = (
@@ -38,9 +37,11 @@ def _aux_head(x, classes, classifier_activation, name):
 @register(example=dict(input_shape=(32, 32, 3), classes=10))
 def googlenet(
     include_top: bool = True,
+    weights=None,
+    input_tensor=None,
     input_shape=None,
-    classes: int = 1000,
     pooling: str | None = None,
+    classes: int = 1000,
     classifier_activation: str | None = "softmax",
     name: str = "googlenet",
     aux_logits: bool = False,
@@ -59,10 +60,13 @@ def googlenet(
     training-time auxiliary classifiers on 4a and 4d and returns ``[main, aux1, aux2]``
     (needs at least 65×65). Minimum input 32×32, the total stride.
     """
-    check_top(include_top, classes, pooling)
+    classes = check_top(include_top, classes, pooling, weights, name)
     if aux_logits and not include_top:
         raise ValueError("aux_logits=True needs include_top=True.")
-    inputs = image_input(input_shape, (224, 224, 3), 65 if aux_logits else 32, name)
+    aux_fixed = "the auxiliary heads flatten their 4×4 feature maps" if aux_logits else ""
+    inputs = image_input(
+        input_shape, (224, 224, 3), 65 if aux_logits else 32, name, input_tensor, aux_fixed
+    )
     x = layers.Conv2D(64, 7, strides=2, padding="same", activation="relu", name="conv1")(inputs)
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)
     if lrn:
@@ -83,4 +87,4 @@ def googlenet(
         if aux_logits and key in ("4a", "4d"):
             aux.append(_aux_head(x, classes, classifier_activation, f"aux{len(aux) + 1}"))
     x = classifier(x, include_top, classes, pooling, classifier_activation, dropout=dropout)
-    return keras.Model(inputs, [x, *aux] if aux else x, name=name)
+    return make_model(inputs, [x, *aux] if aux else x, name)

@@ -14,7 +14,7 @@ import keras
 from keras import ops
 
 from dl_course.models import register
-from dl_course.models.common import check_top, image_input, pool_features
+from dl_course.models.common import FLATTEN, check_top, image_input, make_model, pool_features
 
 VARIANTS = ("paper", "modern")
 
@@ -166,9 +166,11 @@ class PartialConv2D(keras.layers.Layer):
 @register(example=dict(input_shape=(32, 32, 1)))
 def lenet5(
     include_top: bool = True,
+    weights=None,
+    input_tensor=None,
     input_shape=None,
-    classes: int = 10,
     pooling: str | None = None,
+    classes: int = 10,
     classifier_activation: str | None = "softmax",
     name: str = "lenet5",
     variant: str = "paper",
@@ -191,10 +193,12 @@ def lenet5(
     field); larger inputs give C5 maps larger than 1×1, as the slide notes.
     ``include_top=False`` returns the C5 feature maps (optionally globally pooled).
     """
-    check_top(include_top, classes, pooling)
+    classes = check_top(include_top, classes, pooling, weights, "lenet5")
     if variant not in VARIANTS:
         raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}.")
-    inputs = image_input(input_shape, (32, 32, 1), 32, "lenet5")
+    inputs = image_input(
+        input_shape, (32, 32, 1), 32, "lenet5", input_tensor, FLATTEN if include_top else ""
+    )
     layers = keras.layers
     if variant == "paper":
         act = scaled_tanh
@@ -210,8 +214,8 @@ def lenet5(
     x = s4(c3(s2(x)))
     x = layers.Conv2D(120, 5, activation=act, name="C5")(x)
     if not include_top:
-        return keras.Model(inputs, pool_features(x, pooling), name=name)
+        return make_model(inputs, pool_features(x, pooling), name)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(84, activation=act, name="F6")(x)
     x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    return keras.Model(inputs, x, name=name)
+    return make_model(inputs, x, name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 
 from dl_course.models import register
-from dl_course.models.common import check_top
+from dl_course.models.common import check_positive, check_top
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear", "elu", "gelu")
 
@@ -32,7 +32,10 @@ def mlp(
 
     Default configuration (784 → 256 → 128 → 10): 235,146 parameters.
     """
-    check_top(include_top, classes, None)
+    classes = check_top(include_top, classes, None, model="mlp")
+    if isinstance(input_shape, (int, str)) or not input_shape:
+        raise ValueError(f"input_shape must be a tuple of feature sizes such as (784,), got {input_shape!r}.")
+    input_shape = tuple(check_positive(d, f"input_shape {tuple(input_shape)!r}: each size") for d in input_shape)
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}.")
     if not 0.0 <= dropout < 1.0:

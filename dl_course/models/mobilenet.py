@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import keras
 from keras import layers
 
 from dl_course.models import register
@@ -13,7 +12,7 @@ from dl_course.models.blocks import (
     inverted_residual,
     make_divisible,
 )
-from dl_course.models.common import check_top, image_input
+from dl_course.models.common import check_top, image_input, make_model
 
 # V1 (Table 1): (filters, stride) of the 13 depthwise-separable blocks.
 V1 = (
@@ -78,9 +77,11 @@ def _check_alpha(alpha):
 @register(example=dict(input_shape=(32, 32, 3), classes=10, alpha=0.25))
 def mobilenet_v1(
     include_top: bool = True,
+    weights=None,
+    input_tensor=None,
     input_shape=None,
-    classes: int = 1000,
     pooling: str | None = None,
+    classes: int = 1000,
     classifier_activation: str | None = "softmax",
     name: str = "mobilenet_v1",
     alpha: float = 1.0,
@@ -96,22 +97,24 @@ def mobilenet_v1(
     classes, alpha = 1): **4,231,976** trainable parameters, the paper's 4.2 M and the
     keras.applications count. Minimum input 32×32, the total stride.
     """
-    check_top(include_top, classes, pooling)
+    classes = check_top(include_top, classes, pooling, weights, name)
     _check_alpha(alpha)
-    inputs = image_input(input_shape, (224, 224, 3), 32, name)
+    inputs = image_input(input_shape, (224, 224, 3), 32, name, input_tensor)
     x = conv_bn(inputs, int(32 * alpha), 3, 2, name="conv1")
     for i, (filters, strides) in enumerate(V1, start=1):
         x = depthwise_separable(x, int(filters * alpha), strides, name=f"block{i}")
     x = classifier(x, include_top, classes, pooling, classifier_activation, dropout=dropout)
-    return keras.Model(inputs, x, name=name)
+    return make_model(inputs, x, name)
 
 
 @register(example=dict(input_shape=(32, 32, 3), classes=10, alpha=0.35))
 def mobilenet_v2(
     include_top: bool = True,
+    weights=None,
+    input_tensor=None,
     input_shape=None,
-    classes: int = 1000,
     pooling: str | None = None,
+    classes: int = 1000,
     classifier_activation: str | None = "softmax",
     name: str = "mobilenet_v2",
     alpha: float = 1.0,
@@ -127,9 +130,9 @@ def mobilenet_v2(
     (224×224×3, 1000 classes, alpha = 1): **3,504,872** trainable parameters, the paper's
     3.4 M and the torchvision/keras.applications count. Minimum input 32×32, the total stride.
     """
-    check_top(include_top, classes, pooling)
+    classes = check_top(include_top, classes, pooling, weights, name)
     _check_alpha(alpha)
-    inputs = image_input(input_shape, (224, 224, 3), 32, name)
+    inputs = image_input(input_shape, (224, 224, 3), 32, name, input_tensor)
     x = conv_bn(inputs, make_divisible(32 * alpha), 3, 2, activation="relu6", name="conv1")
     block = 0
     for t, c, n, s in V2:
@@ -145,25 +148,14 @@ def mobilenet_v2(
             )
     x = conv_bn(x, make_divisible(1280 * max(alpha, 1.0)), 1, activation="relu6", name="conv_last")
     x = classifier(x, include_top, classes, pooling, classifier_activation, dropout=dropout)
-    return keras.Model(inputs, x, name=name)
+    return make_model(inputs, x, name)
 
 
-def _mobilenet_v3(
-    config,
-    last,
-    head,
-    include_top,
-    input_shape,
-    classes,
-    pooling,
-    classifier_activation,
-    name,
-    alpha,
-    dropout,
-):
-    check_top(include_top, classes, pooling)
+def _mobilenet_v3(config, last, head, include_top, weights, input_tensor, input_shape, pooling,
+                  classes, classifier_activation, name, alpha, dropout):  # fmt: skip
+    classes = check_top(include_top, classes, pooling, weights, name)
     _check_alpha(alpha)
-    inputs = image_input(input_shape, (224, 224, 3), 32, name)
+    inputs = image_input(input_shape, (224, 224, 3), 32, name, input_tensor)
     x = conv_bn(inputs, make_divisible(16 * alpha), 3, 2, activation="hard_swish", name="conv1")
     for i, (kernel, expanded, filters, se, act, strides) in enumerate(config, start=1):
         x = inverted_residual(
@@ -178,12 +170,12 @@ def _mobilenet_v3(
         )
     x = conv_bn(x, make_divisible(last * alpha), 1, activation="hard_swish", name="conv_last")
     if not include_top:
-        return keras.Model(inputs, classifier(x, False, classes, pooling, None), name=name)
+        return make_model(inputs, classifier(x, False, classes, pooling, None), name)
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     x = layers.Dense(head, activation="hard_swish", name="head")(x)
     x = layers.Dropout(dropout, name="head_dropout")(x)
     x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    return keras.Model(inputs, x, name=name)
+    return make_model(inputs, x, name)
 
 
 _V3_DOC = """MobileNet V3-{size}: h-swish stem, {n} bneck blocks (inverted residual, optional SE), 1×1 conv, 2 FC.
@@ -202,27 +194,18 @@ def _v3_builder(key: str, config, last: int, head: int, **doc):
     @register(key, example=dict(input_shape=(32, 32, 3), classes=10, alpha=0.5))
     def build(
         include_top: bool = True,
+        weights=None,
+        input_tensor=None,
         input_shape=None,
-        classes: int = 1000,
         pooling: str | None = None,
+        classes: int = 1000,
         classifier_activation: str | None = "softmax",
         name: str = key,
         alpha: float = 1.0,
         dropout: float = 0.2,
     ):
-        return _mobilenet_v3(
-            config,
-            last,
-            head,
-            include_top,
-            input_shape,
-            classes,
-            pooling,
-            classifier_activation,
-            name,
-            alpha,
-            dropout,
-        )
+        return _mobilenet_v3(config, last, head, include_top, weights, input_tensor, input_shape,
+                             pooling, classes, classifier_activation, name, alpha, dropout)  # fmt: skip
 
     build.__name__ = build.__qualname__ = key
     build.__doc__ = _V3_DOC.format(**doc)

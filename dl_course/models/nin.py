@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import keras
 from keras import layers
 
 from dl_course.models import register
-from dl_course.models.common import check_top, image_input, pool_features
+from dl_course.models.common import check_top, image_input, make_model, pool_features
 
 
 def mlpconv(x, filters, kernel, strides=1, padding="same", *, name):
@@ -21,9 +20,11 @@ def mlpconv(x, filters, kernel, strides=1, padding="same", *, name):
 @register(example=dict(input_shape=(67, 67, 3), classes=10))
 def nin(
     include_top: bool = True,
+    weights=None,
+    input_tensor=None,
     input_shape=None,
-    classes: int = 1000,
     pooling: str | None = None,
+    classes: int = 1000,
     classifier_activation: str | None = "softmax",
     name: str = "nin",
     dropout: float = 0.5,
@@ -39,8 +40,8 @@ def nin(
     With biases, the default configuration has **7,595,176** parameters (the paper reports no
     count). ``include_top=False`` stops before the last mlpconv layer. Minimum input 67×67.
     """
-    check_top(include_top, classes, pooling)
-    inputs = image_input(input_shape, (224, 224, 3), 67, name)
+    classes = check_top(include_top, classes, pooling, weights, name)
+    inputs = image_input(input_shape, (224, 224, 3), 67, name, input_tensor)
     x = mlpconv(inputs, 96, 11, strides=4, padding="valid", name="mlpconv1")
     x = layers.MaxPooling2D(3, strides=2, name="pool1")(x)
     x = mlpconv(x, 256, 5, name="mlpconv2")
@@ -49,10 +50,10 @@ def nin(
     x = layers.MaxPooling2D(3, strides=2, name="pool3")(x)
     x = layers.Dropout(dropout, name="pool3_dropout")(x)
     if not include_top:
-        return keras.Model(inputs, pool_features(x, pooling), name=name)
+        return make_model(inputs, pool_features(x, pooling), name)
     x = layers.Conv2D(1024, 3, padding="same", activation="relu", name="mlpconv4_conv")(x)
     x = layers.Conv2D(1024, 1, activation="relu", name="mlpconv4_cccp1")(x)
     x = layers.Conv2D(classes, 1, name="mlpconv4_cccp2")(x)
     x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
     x = layers.Activation(classifier_activation, name="predictions")(x)
-    return keras.Model(inputs, x, name=name)
+    return make_model(inputs, x, name)

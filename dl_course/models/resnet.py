@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import keras
 from keras import layers
 
 from dl_course.models import register
 from dl_course.models.blocks import basic_block, bottleneck_block, classifier, conv_bn
-from dl_course.models.common import check_top, image_input
+from dl_course.models.common import check_top, image_input, make_model
 
 # Residual blocks per stage (conv2_x … conv5_x), Table 1 of the paper.
 IMAGENET = {
@@ -34,11 +33,10 @@ _SIGNATURE_DOC = """
 """
 
 
-def _imagenet_resnet(
-    kind, depths, include_top, input_shape, classes, pooling, classifier_activation, name
-):
-    check_top(include_top, classes, pooling)
-    inputs = image_input(input_shape, (224, 224, 3), 32, name)
+def _imagenet_resnet(kind, depths, include_top, weights, input_tensor, input_shape, pooling,
+                     classes, classifier_activation, name):  # fmt: skip
+    classes = check_top(include_top, classes, pooling, weights, name)
+    inputs = image_input(input_shape, (224, 224, 3), 32, name, input_tensor)
     x = conv_bn(inputs, 64, 7, 2, name="conv1")
     x = layers.MaxPooling2D(3, strides=2, padding="same", name="pool1")(x)
     for stage, depth in enumerate(depths):
@@ -51,18 +49,17 @@ def _imagenet_resnet(
             else:
                 x = bottleneck_block(x, filters, strides, name=block_name)
     x = classifier(x, include_top, classes, pooling, classifier_activation)
-    return keras.Model(inputs, x, name=name)
+    return make_model(inputs, x, name)
 
 
-def _cifar_resnet(
-    n, include_top, input_shape, classes, pooling, classifier_activation, name, shortcut
-):
-    check_top(include_top, classes, pooling)
+def _cifar_resnet(n, include_top, weights, input_tensor, input_shape, pooling, classes,
+                  classifier_activation, name, shortcut):  # fmt: skip
+    classes = check_top(include_top, classes, pooling, weights, name)
     if shortcut not in ("A", "B"):
         raise ValueError(
             f"shortcut must be 'A' (zero padding) or 'B' (1×1 projection), got {shortcut!r}."
         )
-    inputs = image_input(input_shape, (32, 32, 3), 4, name)
+    inputs = image_input(input_shape, (32, 32, 3), 4, name, input_tensor)
     x = conv_bn(inputs, 16, 3, name="conv1")
     for stage, filters in enumerate((16, 32, 64)):
         for i in range(n):
@@ -71,7 +68,7 @@ def _cifar_resnet(
                 x, filters, strides, shortcut=shortcut, name=f"stage{stage + 1}_block{i + 1}"
             )
     x = classifier(x, include_top, classes, pooling, classifier_activation)
-    return keras.Model(inputs, x, name=name)
+    return make_model(inputs, x, name)
 
 
 def _imagenet_builder(key):
@@ -80,15 +77,16 @@ def _imagenet_builder(key):
     @register(key, example=dict(input_shape=(32, 32, 3), classes=10))
     def build(
         include_top: bool = True,
+        weights=None,
+        input_tensor=None,
         input_shape=None,
-        classes: int = 1000,
         pooling: str | None = None,
+        classes: int = 1000,
         classifier_activation: str | None = "softmax",
         name: str = key,
     ):
-        return _imagenet_resnet(
-            kind, depths, include_top, input_shape, classes, pooling, classifier_activation, name
-        )
+        return _imagenet_resnet(kind, depths, include_top, weights, input_tensor, input_shape,
+                                pooling, classes, classifier_activation, name)  # fmt: skip
 
     build.__name__ = build.__qualname__ = key
     build.__doc__ = f"""ResNet-{key[6:]} for ImageNet: 7×7/2 stem, 3×3/2 max-pool, {kind} blocks {depths}, average pool, FC.
@@ -109,16 +107,17 @@ def _cifar_builder(key):
     @register(key, example=dict(input_shape=(32, 32, 3), classes=10))
     def build(
         include_top: bool = True,
+        weights=None,
+        input_tensor=None,
         input_shape=None,
-        classes: int = 10,
         pooling: str | None = None,
+        classes: int = 10,
         classifier_activation: str | None = "softmax",
         name: str = key,
         shortcut: str = "A",
     ):
-        return _cifar_resnet(
-            n, include_top, input_shape, classes, pooling, classifier_activation, name, shortcut
-        )
+        return _cifar_resnet(n, include_top, weights, input_tensor, input_shape, pooling, classes,
+                             classifier_activation, name, shortcut)  # fmt: skip
 
     build.__name__ = build.__qualname__ = key
     build.__doc__ = f"""ResNet-{key[6:]} for CIFAR-10: 3×3 conv (16), 3 × {n} basic blocks (16/32/64 filters), average pool, FC.

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import keras
 from keras import layers
 
 from dl_course.models import register
 from dl_course.models.blocks import BN, fc_head
-from dl_course.models.common import check_top, image_input
+from dl_course.models.common import FLATTEN, check_top, image_input, make_model
 
 # Convolutions per stage (widths 64, 128, 256, 512, 512), Table 1 of the paper.
 CONFIGS = {
@@ -19,22 +18,14 @@ CONFIGS = {
 WIDTHS = (64, 128, 256, 512, 512)
 
 
-def _vgg(
-    depths,
-    include_top,
-    input_shape,
-    classes,
-    pooling,
-    classifier_activation,
-    name,
-    batch_norm,
-    fc_units,
-    dropout,
-):
-    check_top(include_top, classes, pooling)
+def _vgg(depths, include_top, weights, input_tensor, input_shape, pooling, classes,
+         classifier_activation, name, batch_norm, fc_units, dropout):  # fmt: skip
+    classes = check_top(include_top, classes, pooling, weights, name)
     if not isinstance(fc_units, int) or fc_units < 1:
         raise ValueError(f"fc_units must be a positive integer, got {fc_units!r}.")
-    inputs = image_input(input_shape, (224, 224, 3), 32, name)
+    inputs = image_input(
+        input_shape, (224, 224, 3), 32, name, input_tensor, FLATTEN if include_top else ""
+    )
     x = inputs
     for stage, (depth, width) in enumerate(zip(depths, WIDTHS, strict=True), start=1):
         for i in range(1, depth + 1):
@@ -47,7 +38,7 @@ def _vgg(
     x = fc_head(
         x, include_top, classes, pooling, classifier_activation, units=fc_units, dropout=dropout
     )
-    return keras.Model(inputs, x, name=name)
+    return make_model(inputs, x, name)
 
 
 def _builder(key: str, count: str, layers_: int):
@@ -56,27 +47,19 @@ def _builder(key: str, count: str, layers_: int):
     @register(key, example=dict(input_shape=(32, 32, 3), classes=10, fc_units=64))
     def build(
         include_top: bool = True,
+        weights=None,
+        input_tensor=None,
         input_shape=None,
-        classes: int = 1000,
         pooling: str | None = None,
+        classes: int = 1000,
         classifier_activation: str | None = "softmax",
         name: str = key,
         batch_norm: bool = False,
         fc_units: int = 4096,
         dropout: float = 0.5,
     ):
-        return _vgg(
-            depths,
-            include_top,
-            input_shape,
-            classes,
-            pooling,
-            classifier_activation,
-            name,
-            batch_norm,
-            fc_units,
-            dropout,
-        )
+        return _vgg(depths, include_top, weights, input_tensor, input_shape, pooling, classes,
+                    classifier_activation, name, batch_norm, fc_units, dropout)  # fmt: skip
 
     build.__name__ = build.__qualname__ = key
     build.__doc__ = f"""VGG-{layers_} ({sum(depths)} conv + 3 dense layers, configuration {"ABDE"[list(CONFIGS).index(key)]}).

@@ -8,8 +8,11 @@ here is cross-correlation (the kernel is not flipped):
 
 ``padding`` is ``"valid"`` (none), ``"same"`` (TensorFlow's rule: output = ⌈n / s⌉, the extra
 row/column of padding goes to the bottom/right) or an integer ``p`` of zeros on every side.
-Each backward function takes the upstream gradient ``dy = ∂L/∂y`` and returns ``∂L/∂x``
-(and the parameter gradients).
+Each backward function takes the upstream gradient ``dy = ∂L/∂y`` (checked to have the
+output's shape) and returns ``∂L/∂x`` (and the parameter gradients).
+
+Shapes are checked, values are not: NaN and infinity pass through to the outputs that see
+them, as in TensorFlow, so a diverging network shows up as NaN here as it would there.
 """
 
 from __future__ import annotations
@@ -131,15 +134,19 @@ def conv2d_backward(dy, x, w, stride: int = 1, padding="valid"):
     kh, kw = w.shape[:2]
     xp, offsets = _pad(x, kh, kw, stride, padding)
     windows = _windows(xp, kh, kw, stride)
-    dy = np.asarray(dy, dtype=np.float64)
-    if dy.shape != windows.shape[:3] + (w.shape[3],):
-        raise ValueError(
-            f"conv2d_backward: dy must have the output shape {windows.shape[:3] + (w.shape[3],)}, got {dy.shape}."
-        )
+    dy = _check_dy(dy, windows.shape[:3] + (w.shape[3],), "conv2d_backward")
     dw = np.einsum("nhwcpq,nhwf->pqcf", windows, dy)
     dwin = np.einsum("nhwf,pqcf->nhwcpq", dy, w)
     dx = _fold(dwin, xp.shape, stride, offsets, x.shape)
     return dx, dw, dy.sum(axis=(0, 1, 2))
+
+
+def _check_dy(dy, shape: tuple, name: str) -> np.ndarray:
+    """``dy`` as float64, checked to have the forward output's ``shape`` (no silent broadcasting)."""
+    dy = np.asarray(dy, dtype=np.float64)
+    if dy.shape != shape:
+        raise ValueError(f"{name}: dy must have the output shape {shape}, got {dy.shape}.")
+    return dy
 
 
 def _pool_args(pool_size, stride):
@@ -170,7 +177,7 @@ def max_pool2d_backward(dy, x, pool_size: int = 2, stride: int | None = None, pa
     windows = _windows(xp, k, k, s)
     flat = windows.reshape(windows.shape[:4] + (k * k,))
     winner = np.eye(k * k)[flat.argmax(axis=-1)].reshape(windows.shape)
-    dwin = winner * np.asarray(dy, dtype=np.float64)[..., None, None]
+    dwin = winner * _check_dy(dy, windows.shape[:4], "max_pool2d_backward")[..., None, None]
     return _fold(dwin, xp.shape, s, offsets, x.shape)
 
 
@@ -198,6 +205,7 @@ def avg_pool2d_backward(dy, x, pool_size: int = 2, stride: int | None = None, pa
     k, s = _pool_args(pool_size, stride)
     x = _check_image(x, "avg_pool2d_backward")
     xp, offsets = _pad(x, k, k, s, padding)
-    share = np.asarray(dy, dtype=np.float64) / _avg_counts(x, k, s, padding)
+    dy = _check_dy(dy, _windows(xp, k, k, s).shape[:4], "avg_pool2d_backward")
+    share = dy / _avg_counts(x, k, s, padding)
     dwin = np.broadcast_to(share[..., None, None], share.shape + (k, k))
     return _fold(dwin, xp.shape, s, offsets, x.shape)

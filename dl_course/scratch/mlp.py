@@ -54,6 +54,8 @@ class MLP:
         X = np.asarray(X, dtype=float)
         if X.ndim != 2 or X.shape[1] != self.sizes[0]:
             raise ValueError(f"X must have shape (n, {self.sizes[0]}), got {X.shape}.")
+        if not np.isfinite(X).all():
+            raise ValueError("X contains NaN or infinity; clean or impute the data before training.")
         if y is None:
             return X
         y = np.asarray(y)

@@ -19,6 +19,8 @@ def check_xy(X, y) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}; reshape a single feature with X.reshape(-1, 1).")
     if y.ndim != 1 or len(y) != len(X):
         raise ValueError(f"y must be 1-D with one label per row of X: X has {len(X)} rows, y has shape {y.shape}.")
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinity; clean or impute the data before training.")
     if not np.isin(y, (0, 1)).all():
         raise ValueError(f"labels must be 0 or 1, got {sorted(set(np.unique(y).tolist()))}.")
     return X, y.astype(int)

@@ -25,6 +25,8 @@ def _batch(v, n_visible: int) -> np.ndarray:
     v = np.asarray(v, dtype=float)
     if v.ndim != 2 or v.shape[1] != n_visible:
         raise ValueError(f"expected an array of shape (samples, {n_visible}), got {v.shape}.")
+    if not np.isfinite(v).all():
+        raise ValueError("the data contains NaN or infinity; clean or impute it before training.")
     if v.size and (v.min() < 0 or v.max() > 1):
         raise ValueError("a Bernoulli RBM takes binary data or probabilities in [0, 1].")
     return v

@@ -8,7 +8,8 @@ notation (seed 002 ⑵) the SimpleRNN is
     h_t = tanh(U x_t + W h_{t-1} + b),   o_t = V h_t + c,   p_t = softmax(o_t),
 
 so here ``U = kernel``, ``W = recurrent_kernel`` and ``V`` is a Dense layer's kernel, all
-transposed with respect to the column-vector formulas.
+transposed with respect to the column-vector formulas. Shapes are checked, values are not:
+NaN and infinity pass through as they do in Keras (exploding gradients show up as inf/NaN).
 """
 
 from __future__ import annotations
