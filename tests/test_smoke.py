@@ -103,7 +103,7 @@ def test_cli_smoke_flag_sets_the_kernels_environment(tmp_path, monkeypatch):
 
     import nbformat
 
-    monkeypatch.delenv("DL_COURSE_SMOKE", raising=False)
+    monkeypatch.setenv("DL_COURSE_SMOKE", "0")  # recorded, so the flag the command sets is undone afterwards
     (tmp_path / "notebooks").mkdir()
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("from dl_course import runtime\nprint(runtime.profile(), runtime.smoke())")]
