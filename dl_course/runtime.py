@@ -163,8 +163,11 @@ def settings(fast: dict, full: dict) -> SimpleNamespace:
 def set_seed(seed: int = DEFAULT_SEED) -> int:
     """Seed Python, NumPy and the Keras backend so a run repeats on one machine."""
     import keras
+    from keras.src.backend.common import global_state
 
     keras.utils.set_random_seed(seed)
+    # Keras < 3.15 keeps the global SeedGenerator that unseeded keras.random draws use: start anew.
+    global_state.set_global_attribute("global_seed_generator", None)
     return seed
 
 

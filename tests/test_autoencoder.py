@@ -103,6 +103,26 @@ def test_sparsity_penalties_enter_the_loss():
     assert not ae.dense_autoencoder(input_shape=(64,), code_size=8).losses
 
 
+
+@pytest.mark.parametrize(
+    "name, shape",
+    [("dense_autoencoder", dict(input_shape=(64,), code_size=8)),
+     ("conv_autoencoder", dict(input_shape=(8, 8, 1), filters=(4,)))],
+)
+def test_l1_penalty_is_per_sample_in_the_training_loss(name, shape):
+    """The L1 term is weight · Σ|h| / batch on every supported Keras (its own activity
+    regulariser summed over the batch before 3.14), so a batch of 8 must not count it 8 times."""
+    keras.utils.set_random_seed(0)
+    model = build(name, sparsity="l1", sparsity_weight=0.01, **shape)
+    x = np.random.default_rng(1).random((8, *model.input_shape[1:])).astype("float32")
+    model.compile(loss="mse")
+    code = keras.ops.convert_to_numpy(ae.encoder(model)(x))
+    mse = np.mean((keras.ops.convert_to_numpy(model(x)) - x) ** 2)
+    penalty = 0.01 * np.abs(code).sum() / len(x)
+    assert penalty > 0.1 * mse  # large enough for an 8× error to show
+    assert model.evaluate(x, x, batch_size=8, verbose=0) == pytest.approx(mse + penalty, rel=1e-4)
+
+
 def test_masking_noise_masks_a_share_and_only_while_training():
     x = np.ones((200, 100), dtype="float32")
     layer = ae.MaskingNoise(0.3, seed=0)
@@ -127,6 +147,9 @@ def test_custom_layers_survive_save_and_load(tmp_path):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
     assert loaded.get_layer("kl_sparsity").get_config()["target"] == 0.05
     assert loaded.get_layer("corrupt").get_config()["rate"] == 0.2
+    ae.dense_autoencoder(input_shape=(64,), code_size=8, sparsity="l1").save(tmp_path / "l1.keras")
+    l1 = keras.models.load_model(tmp_path / "l1.keras").get_layer("l1_sparsity")
+    assert l1.get_config()["weight"] == 1e-3
 
 
 def _stripes(n=256, seed=0):

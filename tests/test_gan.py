@@ -128,7 +128,7 @@ def test_one_train_step_changes_both_networks_and_starts_at_log2():
     gan = small_cgan()
     gan.compile(jit_compile=False)  # XLA compilation costs more than one CPU step
     assert isinstance(gan.optimizer, keras.optimizers.Adam)
-    assert np.isclose(float(gan.optimizer.learning_rate), 2e-4) and gan.optimizer.beta_1 == 0.5
+    assert np.isclose(keras.ops.convert_to_numpy(gan.optimizer.learning_rate), 2e-4) and gan.optimizer.beta_1 == 0.5
     x, y = digits()
     g0 = [v.numpy().copy() for v in gan.generator.trainable_variables]
     d0 = [v.numpy().copy() for v in gan.discriminator.trainable_variables]

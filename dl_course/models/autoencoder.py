@@ -57,8 +57,44 @@ def kl_sparsity(code, target: float):
     return keras.ops.sum(kl)
 
 
+class SparsityPenalty(keras.layers.Layer):
+    """Identity layer adding ``weight · penalty(code)`` to the model's loss."""
+
+    def __init__(self, weight: float, **kwargs):
+        super().__init__(**kwargs)
+        if weight < 0:
+            raise ValueError(f"weight must be ≥ 0, got {weight!r}.")
+        self.weight = float(weight)
+
+    def penalty(self, code):
+        raise NotImplementedError
+
+    def call(self, inputs):
+        self.add_loss(self.weight * self.penalty(inputs))
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "weight": self.weight}
+
+
 @keras.saving.register_keras_serializable(package="dl_course")
-class KLSparsity(keras.layers.Layer):
+class L1Sparsity(SparsityPenalty):
+    """``weight · Σ|h|`` per sample, averaged over the batch (an L1 activity penalty).
+
+    Computed here rather than by ``activity_regularizer=L1(weight)``, whose value changed
+    between Keras releases (summed over the batch before Keras 3.14, averaged since).
+    """
+
+    def penalty(self, code):
+        batch = keras.ops.cast(keras.ops.shape(code)[0], code.dtype)
+        return keras.ops.sum(keras.ops.abs(code)) / batch
+
+
+@keras.saving.register_keras_serializable(package="dl_course")
+class KLSparsity(SparsityPenalty):
     """Identity layer adding ``weight · Σ_j KL(ρ ‖ ρ̂_j)`` to the loss (sparse autoencoder).
 
     Ng, "Sparse autoencoder" (CS294A notes, 2011). The code must lie in (0, 1) (sigmoid),
@@ -66,23 +102,16 @@ class KLSparsity(keras.layers.Layer):
     """
 
     def __init__(self, target: float = 0.05, weight: float = 0.1, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(weight, **kwargs)
         if not 0.0 < target < 1.0:
             raise ValueError(f"target is a mean activation in (0, 1), got {target!r}.")
-        if weight < 0:
-            raise ValueError(f"weight must be ≥ 0, got {weight!r}.")
         self.target = float(target)
-        self.weight = float(weight)
 
-    def call(self, inputs):
-        self.add_loss(self.weight * kl_sparsity(inputs, self.target))
-        return inputs
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
+    def penalty(self, code):
+        return kl_sparsity(code, self.target)
 
     def get_config(self):
-        return {**super().get_config(), "target": self.target, "weight": self.weight}
+        return {**super().get_config(), "target": self.target}
 
 
 def _check_options(sparsity, sparsity_weight, code_activation, denoising):
@@ -104,7 +133,9 @@ def _corrupt(inputs, denoising: float, seed: int | None):
 
 
 def _sparse(code, sparsity, weight: float, target: float):
-    return KLSparsity(target, weight, name="kl_sparsity")(code) if sparsity == "kl" else code
+    if sparsity == "kl":
+        return KLSparsity(target, weight, name="kl_sparsity")(code)
+    return L1Sparsity(weight, name="l1_sparsity")(code) if sparsity == "l1" else code
 
 
 @register(example=dict(input_shape=(64,), code_size=8, hidden=(16,)))
@@ -125,7 +156,7 @@ def dense_autoencoder(
     """Fully connected autoencoder ``x → hidden… → code → …hidden → x̂`` (mirrored decoder).
 
     Slide 004 (自编码器 h = σ(Wx + b); 正则/稀疏/去噪自编码器); Hinton & Salakhutdinov 2006.
-    ``sparsity="l1"`` adds ``sparsity_weight · Σ|h|`` per sample (activity regulariser);
+    ``sparsity="l1"`` adds ``sparsity_weight · Σ|h|`` per sample, averaged over the batch;
     ``sparsity="kl"`` adds ``sparsity_weight · Σ_j KL(ρ ‖ ρ̂_j)`` with ρ = ``sparsity_target``.
     ``denoising`` > 0 masks that share of the inputs while training (Vincent et al. 2008).
 
@@ -145,10 +176,7 @@ def dense_autoencoder(
     x = keras.layers.Flatten(name="flatten")(x) if len(input_shape) > 1 else x
     for i, width in enumerate(hidden, start=1):
         x = keras.layers.Dense(width, activation=activation, name=f"encode{i}")(x)
-    l1 = keras.regularizers.L1(sparsity_weight) if sparsity == "l1" else None
-    x = keras.layers.Dense(
-        code_size, activation=code_activation, activity_regularizer=l1, name="code"
-    )(x)
+    x = keras.layers.Dense(code_size, activation=code_activation, name="code")(x)
     x = _sparse(x, sparsity, sparsity_weight, sparsity_target)
     for i, width in reversed(list(enumerate(hidden, start=1))):
         x = keras.layers.Dense(width, activation=activation, name=f"decode{i}")(x)
@@ -193,16 +221,9 @@ def conv_autoencoder(
             f"(one halving per encoder layer, {len(filters)} layers)."
         )
     conv = dict(kernel_size=kernel_size, strides=2, padding="same", activation=activation)
-    l1 = keras.regularizers.L1(sparsity_weight) if sparsity == "l1" else None
     x = _corrupt(inputs, denoising, seed)
     for i, f in enumerate(filters, start=1):
-        last = i == len(filters)
-        x = keras.layers.Conv2D(
-            f,
-            **conv,
-            activity_regularizer=l1 if last else None,
-            name="code" if last else f"encode{i}",
-        )(x)
+        x = keras.layers.Conv2D(f, **conv, name="code" if i == len(filters) else f"encode{i}")(x)
     x = _sparse(x, sparsity, sparsity_weight, sparsity_target)
     for i, f in reversed(list(enumerate(filters[:-1], start=1))):
         x = keras.layers.Conv2DTranspose(f, **conv, name=f"decode{i}")(x)

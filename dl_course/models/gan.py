@@ -399,7 +399,7 @@ class GAN(keras.Model):
 
         fake_logits = self.discriminator(d_inputs(ops.stop_gradient(fake)), training=training)
         d_loss = _bce(y_pred, 1.0) + _bce(fake_logits, 0.0)
-        frozen = [ops.stop_gradient(v) for v in self.discriminator.trainable_variables]
+        frozen = [ops.stop_gradient(v.value) for v in self.discriminator.trainable_variables]
         state = [v.value for v in self.discriminator.non_trainable_variables]
         g_logits, _ = self.discriminator.stateless_call(
             frozen, state, d_inputs(fake), training=training

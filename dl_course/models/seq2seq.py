@@ -16,6 +16,32 @@ import numpy as np
 from dl_course.models import register
 
 
+@keras.saving.register_keras_serializable(package="dl_course")
+class LuongAttention(keras.layers.Layer):
+    """``[query, value, key] → (context, weights)``: ``weights = softmax_s(query · keyᵀ)`` over
+    the unpadded source steps (the value's mask), ``context = weights · value``.
+
+    ``keras.layers.Attention`` computes the same, but before Keras 3.12 it fails on a value mask
+    without a causal mask, so the supported Keras releases need this layer.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        query, value, key = inputs
+        scores = keras.ops.matmul(query, keras.ops.transpose(key, (0, 2, 1)))
+        if mask is not None and mask[1] is not None:
+            keep = keras.ops.expand_dims(mask[1], axis=1)
+            scores = keras.ops.where(keep, scores, keras.ops.full_like(scores, -1e9))
+        weights = keras.ops.softmax(scores, axis=-1)
+        return keras.ops.matmul(weights, value), weights
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
 def _check(source_vocab, target_vocab, embed_dim, units, model: str) -> None:
     for label, value in (
         ("source_vocab", source_vocab),
@@ -97,9 +123,7 @@ def seq2seq_attention(
         source_vocab, target_vocab, embed_dim, units
     )
     keys = keras.layers.Dense(units, use_bias=False, name="score_weight")(enc_seq)  # W_a h̄_s
-    context, _ = keras.layers.Attention(name="attention")(
-        [dec_seq, enc_seq, keys], return_attention_scores=True
-    )
+    context, _ = LuongAttention(name="attention")([dec_seq, enc_seq, keys])
     merged = keras.layers.Concatenate(name="context_and_state")([context, dec_seq])
     attentional = keras.layers.Dense(units, activation="tanh", use_bias=False, name="attentional")(
         merged
