@@ -5,6 +5,7 @@ Backend-neutral (``keras`` only), so they also run under ``KERAS_BACKEND=jax``.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -90,3 +91,16 @@ def _tile(images, ncols: int):
     grid = grid.reshape(rows, ncols, h, w, c).transpose(0, 2, 1, 3, 4)
     grid = grid.reshape(rows * h, ncols * w, c)
     return np.clip((grid + 1.0) * 127.5, 0, 255).astype("uint8")
+
+
+def run_dir(chapter: str, experiment: str) -> Path:
+    """The stable folder ``runs/<chapter>/<experiment>`` for a chapter's backups and samples.
+
+    Unlike a temporary folder it is the same after a kernel restart, so
+    ``fit(..., backup_dir=run_dir(...))`` resumes there. Relative to the working directory
+    (``runs/`` is git-ignored); ``DL_COURSE_RUNS`` names another root. Not created here.
+    """
+    for part in (chapter, experiment):
+        if not isinstance(part, str) or not part.strip() or Path(part).name != part or part in (".", ".."):
+            raise ValueError(f"chapter and experiment must be plain folder names such as '02_backprop', got {part!r}.")
+    return Path(os.environ.get("DL_COURSE_RUNS", "runs")) / chapter / experiment
