@@ -50,3 +50,33 @@ def test_prose_is_chinese_and_results_are_bounded(path):
     assert "runtime.expect(" in code or "ResultTable(" in code, "check results against bounds"
     assert "NBVAL_CHECK_OUTPUT" in code
     assert ".summary()" not in code.replace("# NBVAL", "")
+
+
+# Students have neither the scraped slide files nor the machine that ran the notebook.
+MACHINE_TALK = {
+    "a slide file number (cite 课件 by topic, or the paper)": re.compile(r"seed\s*0\d\d", re.IGNORECASE),
+    "CI": re.compile(r"\bCI\b"),
+    "本机": re.compile("本机"),
+    "OPENBLAS": re.compile("OPENBLAS", re.IGNORECASE),
+    "Debian": re.compile("Debian", re.IGNORECASE),
+    "an absolute path": re.compile("/work/"),
+}
+
+
+def _texts(cell):
+    yield source(cell)
+    for output in cell.get("outputs", []):
+        yield "".join(output.get("text", ""))
+        yield "".join(output.get("data", {}).get("text/plain", ""))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_slide_file_numbers_or_machine_talk(path):
+    found = []
+    for i, cell in enumerate(cells(path)):
+        patterns = dict(MACHINE_TALK)
+        if cell["cell_type"] == "markdown":
+            patterns["SHA-256 (data checks belong to the README and `dl-course data`)"] = re.compile(r"SHA-?256", re.IGNORECASE)
+        for text in _texts(cell):
+            found += [f"cell {i}: {what}: {m.group(0)!r}" for what, rx in patterns.items() for m in rx.finditer(text)]
+    assert not found, "\n".join(found)

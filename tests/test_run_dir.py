@@ -1,7 +1,5 @@
-"""Stable run folders, a simulated disconnect that resumes, and checked result tables."""
+"""Stable run folders and checked result tables."""
 
-import keras
-import numpy as np
 import pytest
 
 from dl_course import runtime, train
@@ -19,17 +17,6 @@ def test_run_dir_is_stable_under_the_repository_root(tmp_path, monkeypatch):
         with pytest.raises(ValueError, match="plain folder names"):
             train.run_dir("07_gan", bad)
 
-
-def test_interrupted_fit_resumes_from_the_backup(tmp_path):
-    runtime.set_seed(0)
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
-    model.compile("sgd", "mse", jit_compile=False)
-    x, y = np.ones((8, 3), "float32"), np.zeros((8, 1), "float32")
-    args = dict(epochs=3, batch_size=4, verbose=0, backup_dir=tmp_path / "backup")
-    with pytest.raises(train.Interrupted, match="epoch 2"):
-        train.fit(model, x, y, callbacks=[train.InterruptAt(epoch=1)], **args)
-    history = train.fit(model, x, y, **args)
-    assert history.epoch == [1, 2]
 
 
 def test_result_table_checks_records_and_refuses_unknown_names(monkeypatch):
