@@ -25,7 +25,7 @@ def test_train_char_model_scores_model_and_baseline_on_validation_text():
         epochs=1, lr=1e-2, verbose=0,
     )
     assert len(result.vocab) == 2 + 4  # pad, unk, a, b, c, newline
-    assert result.windows[1] == (3, 4)
+    assert result.windows[1] == (2, 4)  # 11 characters with the closing blank line
     assert np.isfinite(result.val_loss) and 0 < result.unigram < np.log(len(result.vocab)) + 1
 
 
