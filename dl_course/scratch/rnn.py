@@ -81,7 +81,7 @@ def rnn_forward(x, kernel, recurrent_kernel, bias, h0=None):
 def lstm_forward(x, kernel, recurrent_kernel, bias, h0=None, c0=None, return_cells: bool = False):
     """LSTM (Hochreiter & Schmidhuber 1997, with forget gate) in Keras's gate order i, f, c, o.
 
-    The slide's equations (seed 000):
+    The slides' equations (课件, LSTM):
     (a) f_t = σ(W_fx x_t + W_fh h_{t-1} + b_f)      (b) C̃_t = tanh(W_Cx x_t + W_Ch h_{t-1} + b_C)
     (c) i_t = σ(W_ix x_t + W_ih h_{t-1} + b_i)      (d) C_t = f_t * C_{t-1} + i_t * C̃_t
     (e) o_t = σ(W_ox x_t + W_oh h_{t-1} + b_o)      (f) h_t = o_t * tanh(C_t)

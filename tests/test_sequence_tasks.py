@@ -1,0 +1,46 @@
+import numpy as np
+import pytest
+
+from dl_course import sequence_tasks
+from dl_course.datasets import sequences
+
+
+def test_unigram_loss_is_the_smoothed_frequency_cross_entropy():
+    # counts + 1 over a vocabulary of 3: id 0 → 1, id 1 → 3, id 2 → 2 (total 6)
+    loss = sequence_tasks.unigram_loss([1, 1, 2], [1, 2, 0], vocab_size=3)
+    assert loss == pytest.approx(-(np.log(3 / 6) + np.log(2 / 6) + np.log(1 / 6)) / 3)
+
+
+def test_unigram_loss_rejects_ids_outside_the_vocabulary():
+    with pytest.raises(ValueError, match="vocab_size=3"):
+        sequence_tasks.unigram_loss([0, 3], [1], vocab_size=3)
+    with pytest.raises(ValueError, match="non-empty"):
+        sequence_tasks.unigram_loss([], [1], vocab_size=3)
+
+
+def test_train_char_model_scores_model_and_baseline_on_validation_text():
+    texts = ["abcabcabc\nabc", "cbacba\nbca"] * 4
+    result = sequence_tasks.train_char_model(
+        texts, ["abcab\ncab"], cell="gru", embed_dim=4, units=8, length=4, step=2,
+        epochs=1, lr=1e-2, verbose=0,
+    )
+    assert len(result.vocab) == 2 + 4  # pad, unk, a, b, c, newline
+    assert result.windows[1] == (2, 4)  # 11 characters with the closing blank line
+    assert np.isfinite(result.val_loss) and 0 < result.unigram < np.log(len(result.vocab)) + 1
+
+
+def test_adding_run_reports_test_mse_per_cell_label():
+    mse = sequence_tasks.adding_run(6, n_train=64, n_test=32, units=4, lr=1e-2, epochs=1, verbose=0)
+    assert set(mse) == {"SimpleRNN", "LSTM", "GRU"}
+    assert all(np.isfinite(v) and v >= 0 for v in mse.values())
+
+
+def test_train_translator_decodes_the_test_set():
+    train_set = sequences.encode_dates(*sequences.date_pairs(64, seed=1))
+    test_set = sequences.encode_dates(*sequences.date_pairs(8, seed=2))
+    model, pred, scores = sequence_tasks.train_translator(
+        "seq2seq_attention", train_set, test_set, units=8, embed_dim=4, epochs=1, lr=1e-2, verbose=0
+    )
+    assert pred.shape == test_set["decoder_out"].shape
+    assert scores["exact_match"] <= scores["char_accuracy"] <= 1.0
+    assert model.name == "seq2seq_attention"
