@@ -5,9 +5,15 @@ Subpackages: ``runtime`` (profiles, seeds, devices), ``datasets`` (offline-first
 ``analysis``, ``plot``, ``train`` and the ``dl-course`` command line (``cli``).
 """
 
+import os as _os
 import sys as _sys
 
-from dl_course import runtime as _runtime
+# One BLAS thread for NumPy unless the user chose otherwise: the from-scratch code's small
+# matrix products (RBM, DBN) only lose time handing work between threads beside TensorFlow's
+# own thread pools. Takes effect when NumPy is imported after dl_course.
+_os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from dl_course import runtime as _runtime  # noqa: E402
 
 _runtime.quiet_tensorflow()
 if "ipykernel" in _sys.modules:  # keep TensorFlow's native start-up lines out of notebooks

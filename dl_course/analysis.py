@@ -23,6 +23,7 @@ Only ``keras`` is used, so it works under every Keras backend.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import keras
@@ -218,3 +219,30 @@ def print_table(model_or_table, columns=None) -> None:
     if isinstance(model_or_table, keras.Model):
         table = layer_table(model_or_table)
     print(format_table(table, columns))
+
+
+def cost(model: keras.Model) -> tuple[int, int]:
+    """(trainable parameters, MACs for one example) of ``model``: ``layer_table``'s total row."""
+    total = layer_table(model).iloc[-1]
+    return int(total["trainable"]), int(total["macs"])
+
+
+@functools.cache
+def registered_cost(name: str) -> tuple[int, int]:
+    """``cost`` of the registered model ``name`` in its default configuration (built once)."""
+    from dl_course import models
+
+    return cost(models.build(name))
+
+
+def cost_table(paper: dict) -> pd.DataFrame:
+    """Trainable parameters (M) and G MACs of registered models beside the papers' numbers.
+
+    ``paper`` maps a model name to its published (parameters in millions, G multiply-adds),
+    ``None`` where the paper gives none. The default configuration of each model is built.
+    """
+    rows = {}
+    for name, (p_ref, m_ref) in paper.items():
+        params, macs = registered_cost(name)
+        rows[name] = {"parameters (M)": round(params / 1e6, 3), "paper (M)": p_ref, "G MACs": round(macs / 1e9, 3), "paper (G)": m_ref}
+    return pd.DataFrame.from_dict(rows, orient="index").astype({"paper (M)": object, "paper (G)": object}).fillna("")

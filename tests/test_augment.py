@@ -1,0 +1,37 @@
+"""RandomCropFlip (He et al. 2016 augmentation) and the warm-up cosine schedule."""
+
+import keras
+import numpy as np
+import pytest
+
+from dl_course import train
+from dl_course.augment import RandomCropFlip
+
+
+def test_crops_are_windows_of_the_padded_image_possibly_mirrored():
+    x = np.arange(4 * 6 * 6 * 2, dtype="float32").reshape(4, 6, 6, 2) + 1
+    y = keras.ops.convert_to_numpy(RandomCropFlip(2, seed=3)(x, training=True))
+    padded = np.pad(x, ((0, 0), (2, 2), (2, 2), (0, 0)))
+    for img, out in zip(padded, y):
+        windows = [w for dy in range(5) for dx in range(5) for w in (img[dy:dy + 6, dx:dx + 6], img[dy:dy + 6, dx:dx + 6][:, ::-1])]
+        assert any(np.array_equal(out, w) for w in windows)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(RandomCropFlip(2)(x)), x)  # inference: identity
+
+
+def test_a_model_with_it_keeps_jit_compile():
+    model = keras.Sequential([keras.Input((8, 8, 1)), RandomCropFlip(1, seed=0), keras.layers.Flatten(), keras.layers.Dense(2)])
+    model.compile("sgd", "mse", jit_compile=True)
+    assert model.jit_compile
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="padding must be a non-negative integer"):
+        RandomCropFlip(-1)
+    with pytest.raises(ValueError, match=r"warmup is a share of the steps in \[0, 1\)"):
+        train.warmup_cosine(0.1, 100, warmup=1.5)
+
+
+def test_warmup_cosine_rises_then_falls_to_zero():
+    schedule = train.warmup_cosine(0.1, 100, warmup=0.2)
+    lr = [float(schedule(step)) for step in (0, 20, 60, 100)]
+    assert lr[0] == pytest.approx(0.01) and lr[1] == pytest.approx(0.1) and 0 < lr[2] < 0.1 and lr[3] == pytest.approx(0, abs=1e-7)
