@@ -5,7 +5,8 @@
 * :func:`adding_run`: SimpleRNN, LSTM and GRU side by side on the adding problem;
 * :func:`train_translator`: an encoder–decoder on the date-translation task.
 
-Backend-neutral (``keras`` and NumPy only), so they also run under ``KERAS_BACKEND=jax``.
+Backend-neutral (``keras`` and NumPy only), so they also run under ``KERAS_BACKEND=jax``. Each
+builds and trains inside ``runtime.scope()``, so several GPUs or a TPU are used when present.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from types import SimpleNamespace
 import keras
 import numpy as np
 
-from dl_course import models, train
+from dl_course import models, runtime, train
 from dl_course.datasets import sequences, text
 from dl_course.models.rnn import recurrent_layer
 from dl_course.models.seq2seq import greedy_decode
@@ -36,6 +37,7 @@ def unigram_loss(train_ids, target_ids, vocab_size: int) -> float:
     return float(-np.log(counts / counts.sum())[target_ids].mean())
 
 
+@runtime.scope()  # build and train on every visible GPU/TPU
 def train_char_model(
     train_texts,
     val_texts,
@@ -77,6 +79,7 @@ def train_char_model(
     )
 
 
+@runtime.scope()  # build and train on every visible GPU/TPU
 def adding_run(
     T: int,
     *,
@@ -119,6 +122,7 @@ def adding_run(
     return {k: float(np.mean((np.asarray(pred[k]) - y_test) ** 2)) for k in outputs}
 
 
+@runtime.scope()  # build and train on every visible GPU/TPU
 def train_translator(
     builder: str,
     train_set: dict,
