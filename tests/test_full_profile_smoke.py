@@ -13,5 +13,6 @@ CHAPTERS = cli.chapters()
 def test_chapter_runs_in_full_profile_smoke_mode(number, tmp_path, monkeypatch):
     monkeypatch.setenv("DL_COURSE_SMOKE", "1")  # the kernel inherits it
     out = tmp_path / f"{number}.ipynb"
-    cli.run_notebook(CHAPTERS[number], "full", out, timeout=600)  # raises on the first failing cell
+    # raises RunFailed naming the first failing cell and why; the executed copy goes to ``failed``
+    cli.run_notebook(CHAPTERS[number], "full", out, timeout=600, failed=tmp_path / f"{number}.failed.ipynb")
     assert out.exists()
