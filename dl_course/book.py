@@ -59,18 +59,10 @@ def readme_part(readme: str, markers: tuple[str, str]) -> str:
     return readme[start + len(markers[0]) : end].strip()
 
 
-def chapter_title(notebook: Path) -> str:
-    """The first heading of a notebook's first markdown cell."""
-    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
-        if cell["cell_type"] == "markdown":
-            for line in "".join(cell["source"]).splitlines():
-                if line.startswith("#"):
-                    return line.lstrip("# ").strip()
-    return notebook.stem
-
-
 def home_page(readme: str, notebooks: list[Path]) -> str:
     """The book's index: the README's Chinese then English overview, and the chapter table."""
+    from dl_course.cli import chapter_title
+
     rows = "\n".join(
         f"| {nb.name[:2]} | [{chapter_title(nb).removeprefix(nb.name[:2]).strip()}]({nb.stem}) "
         f"| {{download}}`{nb.name} <{nb.name}>` |"
