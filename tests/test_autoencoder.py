@@ -51,10 +51,11 @@ def test_conv_autoencoder_shapes():
     [
         (dict(input_shape=(30, 30, 1)), "divisible by 4"),
         (dict(input_shape=(2, 2, 1)), "too small"),
-        (dict(filters=()), "filters must list"),
+        (dict(filters=()), "filters must be a non-empty tuple"),
         (dict(sparsity="kl"), "code_activation='sigmoid'"),
         (dict(sparsity="l2"), "sparsity must be one of"),
-        (dict(denoising=1.0), r"denoising is the share"),
+        (dict(denoising=1.0), r"denoising \(the share of inputs masked\) must be a number in \[0, 1\)"),
+        (dict(activation="rleu"), "activation must be a Keras activation"),
     ],
 )
 def test_conv_autoencoder_rejects_bad_arguments(kwargs, match):
@@ -66,10 +67,10 @@ def test_conv_autoencoder_rejects_bad_arguments(kwargs, match):
     "kwargs, match",
     [
         (dict(code_size=0), "code_size"),
-        (dict(hidden=(16, -1)), "hidden must list"),
+        (dict(hidden=(16, -1)), "hidden must be a tuple of positive integers"),
         (dict(sparsity="kl", code_activation="relu"), "code_activation='sigmoid'"),
         (dict(sparsity_weight=-1.0), "sparsity_weight"),
-        (dict(output_activation="softmax2"), "activations must be one of"),
+        (dict(output_activation="softmax2"), "output_activation must be a Keras activation.*got 'softmax2'"),
     ],
 )
 def test_dense_autoencoder_rejects_bad_arguments(kwargs, match):
@@ -170,6 +171,16 @@ def test_greedy_pretrain_sets_every_hidden_layer():
         assert not np.allclose(layer.get_weights()[0], old)
     head = model.get_layer("predictions").get_weights()[0]
     assert head.shape == (8, 2)
+
+
+@pytest.mark.parametrize("activation", ["selu", "swish"])
+def test_greedy_pretrain_takes_any_keras_activation(activation):
+    keras.utils.set_random_seed(0)
+    model = ae.stacked_autoencoder(input_shape=(64,), hidden=(8, 4), classes=2, activation=activation)
+    losses = ae.greedy_pretrain(model, _stripes(64), epochs=1, batch_size=32, seed=0)
+    assert len(losses) == 2 and all(np.isfinite(losses))
+    dense = ae.dense_autoencoder(input_shape=(64,), code_size=4, activation=activation, code_activation=activation)
+    assert dense.get_layer("code").activation is keras.activations.get(activation)
 
 
 def test_greedy_pretrain_rejects_bad_input():

@@ -149,7 +149,7 @@ def test_alexnet_groups_are_the_two_gpu_split():
         192,
         192,
     ]
-    with pytest.raises(ValueError, match="groups must be 1"):
+    with pytest.raises(ValueError, match=r"groups must be one of 1 \(one GPU\), 2 \(the paper's two GPUs\), got 4"):
         models.build("alexnet", groups=4)
     with pytest.raises(ValueError, match="groups=3 must divide both the input channels"):
         blocks.grouped_conv(keras.Input((8, 8, 4)), 6, 3, 3, name="g")
@@ -175,7 +175,7 @@ def test_cifar_resnet_shortcuts():
     assert y.shape == (2, 3, 3, 8)
     np.testing.assert_array_equal(y[..., :3], keras.ops.convert_to_numpy(x)[:, ::2, ::2, :])
     assert not y[..., 3:].any()
-    with pytest.raises(ValueError, match="shortcut must be 'A'"):
+    with pytest.raises(ValueError, match=r"shortcut must be one of 'A' \(zero padding\), 'B' \(1×1 projection\), got 'C'"):
         models.build("resnet20", shortcut="C")
 
 
@@ -205,7 +205,7 @@ def test_mobilenet_alpha_scales_width():
         ).output_shape[-1]
         == 512
     )
-    with pytest.raises(ValueError, match="alpha"):
+    with pytest.raises(ValueError, match=r"alpha \(the width multiplier\) must be a number > 0, got 0"):
         models.build("mobilenet_v2", alpha=0)
 
 

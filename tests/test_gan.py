@@ -115,7 +115,7 @@ def test_clear_errors():
         models.build("dcgan_generator", output_shape=(30, 30, 1), filters=(16, 8))
     with pytest.raises(ValueError, match=r"input 8×8 is too small.*16×16"):
         models.build("dcgan_discriminator", input_shape=(8, 8, 1), filters=(4, 4, 4, 4))
-    with pytest.raises(ValueError, match="filters must list positive integer widths"):
+    with pytest.raises(ValueError, match="filters must be a non-empty tuple of positive integers"):
         models.build("dcgan_generator", filters=())
     with pytest.raises(ValueError, match="must both take a label, or neither"):
         GAN(models.build("gan_generator"), models.build("cdcgan_discriminator", filters=(8, 16)))

@@ -37,10 +37,24 @@ def test_mlp_options_and_errors():
     assert len(m.losses) == 2  # L2 on both kernels
     with pytest.raises(ValueError, match="classes must be a positive integer"):
         models.build("mlp", classes=0)
-    with pytest.raises(ValueError, match="activation must be one of"):
-        models.build("mlp", activation="swishy")
-    with pytest.raises(ValueError, match=r"dropout is a drop probability in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"dropout \(a drop probability\) must be a number in \[0, 1\), got 1\.0"):
         models.build("mlp", dropout=1.0)
+    with pytest.raises(ValueError, match=r"l2 \(a penalty coefficient\) must be a number ≥ 0, got -1"):
+        models.build("mlp", l2=-1)
+    with pytest.raises(ValueError, match=r"hidden must be a tuple of positive integers, got \(8, 0\)"):
+        models.build("mlp", hidden=(8, 0))
+
+
+@pytest.mark.parametrize("activation", ["swish", "selu", "softplus", keras.activations.mish])
+def test_mlp_takes_any_keras_activation(activation):
+    m = models.build("mlp", input_shape=(3,), hidden=(4,), classes=2, activation=activation)
+    assert m.get_layer("dense1").activation is keras.activations.get(activation)
+    assert m.predict(np.ones((2, 3), "float32"), verbose=0).shape == (2, 2)
+
+
+def test_mlp_names_a_mistyped_activation():
+    with pytest.raises(ValueError, match=r"activation must be a Keras activation .*'swish'.*got 'swishy'"):
+        models.build("mlp", activation="swishy")
 
 
 def test_mlp_learns_and_round_trips(tmp_path):

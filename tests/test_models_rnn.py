@@ -95,13 +95,13 @@ def test_tagger_and_vec2seq_shapes():
 
 
 def test_builder_errors():
-    with pytest.raises(ValueError, match="cell must be one of rnn, lstm, gru"):
+    with pytest.raises(ValueError, match="cell must be one of 'rnn', 'lstm', 'gru', got 'transformer'"):
         rnn.char_rnn(vocab_size=10, cell="transformer")
-    with pytest.raises(ValueError, match="units must be a positive integer"):
+    with pytest.raises(ValueError, match=r"units must be a positive integer or a non-empty tuple .*, got \(\)"):
         rnn.char_rnn(vocab_size=10, units=())
     with pytest.raises(ValueError, match="vocab_size must be a positive integer"):
         rnn.rnn_tagger(vocab_size=0)
-    with pytest.raises(ValueError, match="dropout"):
+    with pytest.raises(ValueError, match=r"dropout \(a drop probability\) must be a number in \[0, 1\)"):
         rnn.rnn_classifier(vocab_size=10, dropout=1.0)
     with pytest.raises(ValueError, match="classes must be a positive integer"):
         rnn.rnn_classifier(vocab_size=10, classes=0)

@@ -88,7 +88,7 @@ def test_save_and_load_round_trip(tmp_path):
 def test_bad_arguments_raise():
     with pytest.raises(ValueError, match="units must be a positive integer"):
         models.build("seq2seq", units=0)
-    with pytest.raises(ValueError, match="target_vocab must be ≥ 2"):
+    with pytest.raises(ValueError, match=r"target_vocab \(the start token plus symbols\) must be an integer ≥ 2"):
         models.build("seq2seq_attention", target_vocab=1)
 
 

@@ -85,11 +85,11 @@ def test_encode_decode_dates_round_trip_and_teacher_forcing():
 def test_clear_errors_on_bad_arguments():
     with pytest.raises(ValueError, match="T must be an integer ≥ 2"):
         sequences.adding_problem(10, T=1)
-    with pytest.raises(ValueError, match="n must be an integer ≥ 1"):
+    with pytest.raises(ValueError, match="n must be a positive integer, got 0"):
         sequences.adding_problem(0)
-    with pytest.raises(ValueError, match="n must be an integer ≥ 1"):
+    with pytest.raises(ValueError, match="n must be a positive integer, got 2.5"):
         sequences.date_pairs(2.5)
-    with pytest.raises(ValueError, match="noise is a standard deviation"):
+    with pytest.raises(ValueError, match=r"noise \(a standard deviation\) must be a number ≥ 0"):
         sequences.noisy_sine(4, noise=-1)
     with pytest.raises(ValueError, match=r"Bad date format '\{day\}"):
         sequences.date_pairs(4, formats=["{day}"])

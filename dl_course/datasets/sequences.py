@@ -12,6 +12,7 @@ import datetime as dt
 
 import numpy as np
 
+from dl_course.checks import check_number, check_positive
 from dl_course.datasets.text import CharVocab
 
 MONTHS = (
@@ -41,12 +42,6 @@ SOURCE_VOCAB = CharVocab(
 TARGET_VOCAB = CharVocab(START + "-0123456789")
 
 
-def _positive_int(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}.")
-    return int(value)
-
-
 def adding_problem(n: int, T: int = 100, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The adding problem (Hochreiter & Schmidhuber 1997, experiment 4) in its common form
     (as in Le, Jaitly & Hinton 2015; the original draws values from [-1, 1]).
@@ -57,7 +52,7 @@ def adding_problem(n: int, T: int = 100, seed: int = 0) -> tuple[np.ndarray, np.
     1.0 always scores MSE = Var(U₁ + U₂) = 1/6 ≈ 0.167. Returns ``x`` (n, T, 2) and
     ``y`` (n, 1), float32.
     """
-    n, T = _positive_int(n, "n"), _positive_int(T, "T", minimum=2)
+    n, T = check_positive(n, "n"), check_positive(T, "T", minimum=2)
     rng = np.random.default_rng(seed)
     values = rng.uniform(0.0, 1.0, size=(n, T))
     half = T // 2
@@ -80,9 +75,8 @@ def noisy_sine(
     φ ~ U(0, 2π), ε ~ N(0, noise²); the target ``y`` (n, 1) is the noise-free next value
     ``sin(ω T + φ)``. float32.
     """
-    n, T = _positive_int(n, "n"), _positive_int(T, "T")
-    if not noise >= 0:
-        raise ValueError(f"noise is a standard deviation ≥ 0, got {noise!r}.")
+    n, T = check_positive(n, "n"), check_positive(T, "T")
+    check_number(noise, "noise (a standard deviation)")
     rng = np.random.default_rng(seed)
     omega = rng.uniform(0.1, 0.5, size=(n, 1))
     phase = rng.uniform(0.0, 2 * np.pi, size=(n, 1))
@@ -117,7 +111,7 @@ def date_pairs(
     Returns ``(sources, targets)``: e.g. ``"3 March 2021"`` or ``"2021年3月3日"`` and
     ``"2021-03-03"``.
     """
-    n = _positive_int(n, "n")
+    n = check_positive(n, "n")
     formats = tuple(formats)
     if not formats:
         raise ValueError("formats must name at least one date format.")
@@ -141,7 +135,7 @@ def encode_dates(sources, targets=None, source_length: int = 20) -> dict[str, np
     ``<unk>``); a longer source raises. ``decoder_out`` is the target and ``decoder_in`` the
     same shifted right behind the start token: teacher forcing.
     """
-    source_length = _positive_int(source_length, "source_length")
+    source_length = check_positive(source_length, "source_length")
     encoder = np.zeros((len(sources), source_length), dtype="int32")
     for row, text in enumerate(sources):
         if len(text) > source_length:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from keras import layers
 
+from dl_course.checks import check_choice
 from dl_course.models import register
 from dl_course.models.blocks import LocalResponseNorm, fc_head, grouped_conv
 from dl_course.models.common import FLATTEN, check_top, image_input, make_model
@@ -37,8 +38,7 @@ def alexnet(
     drops the parameter-free local response normalisation. Minimum input 63×63.
     """
     classes = check_top(include_top, classes, pooling, weights, name)
-    if groups not in (1, 2):
-        raise ValueError(f"groups must be 1 (one GPU) or 2 (the paper's two GPUs), got {groups!r}.")
+    check_choice(groups, "groups", {1: "one GPU", 2: "the paper's two GPUs"})
     inputs = image_input(
         input_shape, (224, 224, 3), 63, name, input_tensor, FLATTEN if include_top else ""
     )

@@ -12,9 +12,16 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from dl_course.checks import (
+    check_choice,
+    check_fraction,
+    check_number,
+    check_positive,
+    check_widths,
+)
 from dl_course.models import register
-from dl_course.models.common import image_input
-from dl_course.models.mlp import ACTIVATIONS, mlp
+from dl_course.models.common import check_activation, image_input
+from dl_course.models.mlp import mlp
 
 SPARSITY = (None, "l1", "kl")
 
@@ -29,9 +36,7 @@ class MaskingNoise(keras.layers.Layer):
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if not 0.0 <= rate < 1.0:
-            raise ValueError(f"rate is the share of inputs set to 0, in [0, 1), got {rate!r}.")
-        self.rate = float(rate)
+        self.rate = check_fraction(rate, "rate (the share of inputs set to 0)")
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -62,9 +67,7 @@ class SparsityPenalty(keras.layers.Layer):
 
     def __init__(self, weight: float, **kwargs):
         super().__init__(**kwargs)
-        if weight < 0:
-            raise ValueError(f"weight must be ≥ 0, got {weight!r}.")
-        self.weight = float(weight)
+        self.weight = check_number(weight, "weight")
 
     def penalty(self, code):
         raise NotImplementedError
@@ -103,9 +106,7 @@ class KLSparsity(SparsityPenalty):
 
     def __init__(self, target: float = 0.05, weight: float = 0.1, **kwargs):
         super().__init__(weight, **kwargs)
-        if not 0.0 < target < 1.0:
-            raise ValueError(f"target is a mean activation in (0, 1), got {target!r}.")
-        self.target = float(target)
+        self.target = check_fraction(target, "target (a mean activation)", zero=False)
 
     def penalty(self, code):
         return kl_sparsity(code, self.target)
@@ -115,17 +116,14 @@ class KLSparsity(SparsityPenalty):
 
 
 def _check_options(sparsity, sparsity_weight, code_activation, denoising):
-    if sparsity not in SPARSITY:
-        raise ValueError(f"sparsity must be one of None, 'l1', 'kl', got {sparsity!r}.")
-    if sparsity_weight < 0:
-        raise ValueError(f"sparsity_weight must be ≥ 0, got {sparsity_weight!r}.")
+    check_choice(sparsity, "sparsity", SPARSITY)
+    check_number(sparsity_weight, "sparsity_weight")
     if sparsity == "kl" and code_activation != "sigmoid":
         raise ValueError(
             f"KL sparsity treats code activations as firing rates in (0, 1): it needs "
             f"code_activation='sigmoid', got {code_activation!r}."
         )
-    if not 0.0 <= denoising < 1.0:
-        raise ValueError(f"denoising is the share of inputs masked, in [0, 1), got {denoising!r}.")
+    check_fraction(denoising, "denoising (the share of inputs masked)")
 
 
 def _corrupt(inputs, denoising: float, seed: int | None):
@@ -163,13 +161,11 @@ def dense_autoencoder(
     Default configuration (784 → 32 → 784): 50,992 parameters.
     """
     _check_options(sparsity, sparsity_weight, code_activation, denoising)
-    for act in (activation, code_activation, output_activation):
-        if act not in ACTIVATIONS:
-            raise ValueError(f"activations must be one of {', '.join(ACTIVATIONS)}, got {act!r}.")
-    if not isinstance(code_size, int) or code_size < 1:
-        raise ValueError(f"code_size must be a positive integer, got {code_size!r}.")
-    if any(not isinstance(h, int) or h < 1 for h in hidden):
-        raise ValueError(f"hidden must list positive layer widths, got {hidden!r}.")
+    check_activation(activation)
+    check_activation(code_activation, "code_activation")
+    check_activation(output_activation, "output_activation")
+    code_size = check_positive(code_size, "code_size")
+    hidden = check_widths(hidden, "hidden", empty=True)
     inputs = keras.Input(shape=tuple(input_shape))
     size = int(np.prod(input_shape))
     x = _corrupt(inputs, denoising, seed)
@@ -210,8 +206,8 @@ def conv_autoencoder(
     Default configuration (28×28×1, filters 16, 32): 9,569 parameters.
     """
     _check_options(sparsity, sparsity_weight, activation, denoising)
-    if not filters or any(not isinstance(f, int) or f < 1 for f in filters):
-        raise ValueError(f"filters must list positive channel counts, got {filters!r}.")
+    check_activation(activation)
+    filters = check_widths(filters, "filters")
     step = 2 ** len(filters)
     inputs = image_input(input_shape, (28, 28, 1), step, name)
     height, width, channels = inputs.shape[1:]

@@ -4,30 +4,33 @@ Every image builder takes keras.applications' arguments: ``include_top`` (a bool
 ``weights`` (only ``None``: no pretrained weights are shipped), ``input_tensor`` (a
 ``keras.Input`` or an intermediate Keras tensor), ``input_shape`` (``None`` for the default;
 height and width may be ``None`` where the model ends in global pooling), ``pooling``,
-``classes`` (any integer type but ``bool``) and ``classifier_activation``.
+``classes`` (any integer type but ``bool``) and ``classifier_activation``. The checks of
+plain values (``check_positive``, ``check_fraction``…) live in ``dl_course.checks``; those
+that need Keras live here.
 """
 
 from __future__ import annotations
 
-import numbers
-
 import keras
-import numpy as np
+
+from dl_course.checks import check_bool, check_choice, check_positive, is_int
 
 POOLINGS = (None, "avg", "max")
 #: Why ``include_top=True`` needs a fixed input size in the models whose classifier flattens.
 FLATTEN = "include_top=True flattens the last feature maps into a dense layer (include_top=False takes any size)"
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
-def check_positive(value, what: str) -> int:
-    """``value`` as an ``int`` when it is a positive integer of any type (not bool); else a ``ValueError``."""
-    if not _is_int(value) or value < 1:
-        raise ValueError(f"{what} must be a positive integer, got {value!r}.")
-    return int(value)
+def check_activation(value, name: str = "activation"):
+    """``value`` when Keras knows it (``keras.activations.get``): a name such as ``"swish"``,
+    a callable or ``None`` (linear); else a ``ValueError`` naming it."""
+    try:
+        keras.activations.get(value)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"{name} must be a Keras activation (a name such as 'relu', 'selu' or 'swish', "
+            f"a callable, or None), got {value!r}."
+        ) from None
+    return value
 
 
 def check_top(include_top, classes, pooling, weights=None, model: str = "this model") -> int:
@@ -38,11 +41,9 @@ def check_top(include_top, classes, pooling, weights=None, model: str = "this mo
             "Build the model with weights=None, then load weights you trained and saved yourself: "
             "model.load_weights(path) (a .weights.h5 file from model.save_weights)."
         )
-    if not isinstance(include_top, (bool, np.bool_)):
-        raise ValueError(f"include_top must be True or False, got {include_top!r}.")
+    check_bool(include_top, "include_top")
     classes = check_positive(classes, "classes")
-    if pooling not in POOLINGS:
-        raise ValueError(f"pooling must be one of None, 'avg', 'max', got {pooling!r}.")
+    check_choice(pooling, "pooling", POOLINGS)
     if include_top and pooling is not None:
         raise ValueError("pooling applies only with include_top=False; drop one of them.")
     return classes
@@ -76,9 +77,9 @@ def image_input(
     sides = shape[:2]
     if (
         len(shape) != 3
-        or not _is_int(shape[2])
+        or not is_int(shape[2])
         or shape[2] < 1
-        or any(d is not None and (not _is_int(d) or d < 1) for d in sides)
+        or any(d is not None and (not is_int(d) or d < 1) for d in sides)
     ):
         raise ValueError(
             f"{model}: input_shape must be (height, width, channels) with positive integers "
@@ -101,6 +102,13 @@ def make_model(start, outputs, name: str) -> keras.Model:
     """The model from the source inputs of ``start`` (an input or ``input_tensor``) to ``outputs``."""
     sources = keras.utils.get_source_inputs(start)
     return keras.Model(sources[0] if len(sources) == 1 else sources, outputs, name=name)
+
+
+def append_doc(text: str, *builders) -> None:
+    """Append ``text``, the documentation a family's variants share, to each one's docstring
+    (after a blank line), as keras.applications does."""
+    for builder in builders:
+        builder.__doc__ = f"{builder.__doc__ or ''}\n{text}"
 
 
 def pool_features(x, pooling: str | None):

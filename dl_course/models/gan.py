@@ -14,15 +14,9 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from dl_course.checks import check_positive, check_widths
 from dl_course.models import register
-from dl_course.models.common import (
-    FLATTEN,
-    check_positive,
-    check_top,
-    image_input,
-    make_model,
-    pool_features,
-)
+from dl_course.models.common import FLATTEN, check_top, image_input, make_model, pool_features
 
 #: DCGAN section 3: "All weights were initialized from a zero-centered Normal distribution
 #: with standard deviation 0.02."
@@ -36,13 +30,6 @@ BN_MOMENTUM = 0.9
 
 def _init():
     return keras.initializers.RandomNormal(0.0, INIT_STDDEV)
-
-
-def _check_widths(widths, what: str) -> tuple[int, ...]:
-    widths = tuple(widths)
-    if not widths or any(not isinstance(w, int) or w < 1 for w in widths):
-        raise ValueError(f"{what} must list positive integer widths, got {widths!r}.")
-    return widths
 
 
 @keras.saving.register_keras_serializable(package="dl_course")
@@ -85,7 +72,7 @@ def gan_generator(
 
     Default configuration (2 → 128 → 128 → 2): 17,154 parameters.
     """
-    hidden = _check_widths(hidden, "hidden")
+    hidden = check_widths(hidden, "hidden")
     z = keras.Input(shape=(check_positive(latent_dim, "latent_dim"),), name="noise")
     x = z
     for i, width in enumerate(hidden, start=1):
@@ -103,7 +90,7 @@ def gan_discriminator(input_dim: int = 2, hidden=(128, 128), name: str = "gan_di
 
     Default configuration (2 → 128 → 128 → 1): 17,025 parameters.
     """
-    hidden = _check_widths(hidden, "hidden")
+    hidden = check_widths(hidden, "hidden")
     inputs = keras.Input(shape=(check_positive(input_dim, "input_dim"),), name="samples")
     x = inputs
     for i, width in enumerate(hidden, start=1):
@@ -117,8 +104,8 @@ def gan_discriminator(input_dim: int = 2, hidden=(128, 128), name: str = "gan_di
 
 
 def _start_size(output_shape, steps: int, model: str) -> tuple[int, int]:
-    shape = tuple(output_shape)
-    if len(shape) != 3 or any(not isinstance(d, int) or d < 1 for d in shape):
+    shape = check_widths(output_shape, f"{model}: output_shape")
+    if len(shape) != 3:
         raise ValueError(
             f"{model}: output_shape must be (height, width, channels), got {output_shape!r}."
         )
@@ -136,7 +123,7 @@ def _generator_trunk(z, output_shape, filters, kernel_size, model):
 
     BN + ReLU after every layer except the output, which is a tanh (DCGAN guidelines).
     """
-    filters = _check_widths(filters, "filters")
+    filters = check_widths(filters, "filters")
     height, width = _start_size(output_shape, len(filters), model)
     x = keras.layers.Dense(
         height * width * filters[0], use_bias=False, kernel_initializer=_init(), name="project"
@@ -233,7 +220,7 @@ def dcgan_discriminator(
     Default configuration (64×64×3 → 4×4×1024 → 1 logit): 17,236,481 parameters.
     """
     classes = check_top(include_top, classes, pooling, weights, name)
-    filters = _check_widths(filters, "filters")
+    filters = check_widths(filters, "filters")
     fixed = FLATTEN if include_top else ""
     inputs = image_input(input_shape, (64, 64, 3), 2 ** len(filters), name, input_tensor, fixed)
     x = _discriminator_trunk(inputs, filters, kernel_size)
@@ -306,7 +293,7 @@ def cdcgan_discriminator(
 
     Default configuration: 229,349 parameters.
     """
-    filters = _check_widths(filters, "filters")
+    filters = check_widths(filters, "filters")
     fixed = "the label map is tiled to the image size"
     image = image_input(input_shape, (28, 28, 1), 2 ** len(filters), name, fixed=fixed)
     label = _label_input()

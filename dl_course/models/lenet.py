@@ -13,6 +13,7 @@ import math
 import keras
 from keras import ops
 
+from dl_course.checks import check_choice
 from dl_course.models import register
 from dl_course.models.common import FLATTEN, check_top, image_input, make_model, pool_features
 
@@ -194,8 +195,7 @@ def lenet5(
     ``include_top=False`` returns the C5 feature maps (optionally globally pooled).
     """
     classes = check_top(include_top, classes, pooling, weights, "lenet5")
-    if variant not in VARIANTS:
-        raise ValueError(f"variant must be one of {', '.join(VARIANTS)}, got {variant!r}.")
+    check_choice(variant, "variant", VARIANTS)
     inputs = image_input(
         input_shape, (32, 32, 1), 32, "lenet5", input_tensor, FLATTEN if include_top else ""
     )

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import keras
 
+from dl_course.checks import check_fraction, check_number, check_widths
 from dl_course.models import register
-from dl_course.models.common import check_positive, check_top
-
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear", "elu", "gelu")
+from dl_course.models.common import check_activation, check_top
 
 
 @register(example=dict(input_shape=(28, 28), hidden=(32,)))
@@ -33,21 +32,15 @@ def mlp(
     Default configuration (784 → 256 → 128 → 10): 235,146 parameters.
     """
     classes = check_top(include_top, classes, None, model="mlp")
-    if isinstance(input_shape, (int, str)) or not input_shape:
-        raise ValueError(f"input_shape must be a tuple of feature sizes such as (784,), got {input_shape!r}.")
-    input_shape = tuple(check_positive(d, f"input_shape {tuple(input_shape)!r}: each size") for d in input_shape)
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}.")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout is a drop probability in [0, 1), got {dropout!r}.")
-    if l2 < 0:
-        raise ValueError(f"l2 is a penalty coefficient ≥ 0, got {l2!r}.")
-    if any(not isinstance(h, int) or h < 1 for h in hidden):
-        raise ValueError(f"hidden must list positive layer widths, got {hidden!r}.")
+    input_shape = check_widths(input_shape, "input_shape")
+    hidden = check_widths(hidden, "hidden", empty=True)
+    check_activation(activation)
+    check_fraction(dropout, "dropout (a drop probability)")
+    check_number(l2, "l2 (a penalty coefficient)")
     regularizer = keras.regularizers.L2(l2) if l2 else None
     dense = dict(kernel_initializer=kernel_initializer, kernel_regularizer=regularizer)
 
-    inputs = keras.Input(shape=tuple(input_shape))
+    inputs = keras.Input(shape=input_shape)
     x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
     for i, width in enumerate(hidden, start=1):
         x = keras.layers.Dense(width, activation=activation, name=f"dense{i}", **dense)(x)

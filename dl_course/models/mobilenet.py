@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from keras import layers
 
+from dl_course.checks import check_fraction, check_number
 from dl_course.models import register
 from dl_course.models.blocks import (
     classifier,
@@ -12,7 +13,7 @@ from dl_course.models.blocks import (
     inverted_residual,
     make_divisible,
 )
-from dl_course.models.common import check_top, image_input, make_model
+from dl_course.models.common import append_doc, check_top, image_input, make_model
 
 # V1 (Table 1): (filters, stride) of the 13 depthwise-separable blocks.
 V1 = (
@@ -69,9 +70,12 @@ V3_SMALL = (
 )
 
 
-def _check_alpha(alpha):
-    if not isinstance(alpha, (int, float)) or alpha <= 0:
-        raise ValueError(f"alpha (width multiplier) must be a positive number, got {alpha!r}.")
+def _check(include_top, classes, pooling, weights, name, alpha, dropout) -> int:
+    """The arguments every MobileNet takes; returns ``classes`` as an int."""
+    classes = check_top(include_top, classes, pooling, weights, name)
+    check_number(alpha, "alpha (the width multiplier)", 0, inclusive=False)
+    check_fraction(dropout, "dropout (a drop probability)")
+    return classes
 
 
 @register(example=dict(input_shape=(32, 32, 3), classes=10, alpha=0.25))
@@ -97,8 +101,7 @@ def mobilenet_v1(
     classes, alpha = 1): **4,231,976** trainable parameters, the paper's 4.2 M and the
     keras.applications count. Minimum input 32×32, the total stride.
     """
-    classes = check_top(include_top, classes, pooling, weights, name)
-    _check_alpha(alpha)
+    classes = _check(include_top, classes, pooling, weights, name, alpha, dropout)
     inputs = image_input(input_shape, (224, 224, 3), 32, name, input_tensor)
     x = conv_bn(inputs, int(32 * alpha), 3, 2, name="conv1")
     for i, (filters, strides) in enumerate(V1, start=1):
@@ -130,8 +133,7 @@ def mobilenet_v2(
     (224×224×3, 1000 classes, alpha = 1): **3,504,872** trainable parameters, the paper's
     3.4 M and the torchvision/keras.applications count. Minimum input 32×32, the total stride.
     """
-    classes = check_top(include_top, classes, pooling, weights, name)
-    _check_alpha(alpha)
+    classes = _check(include_top, classes, pooling, weights, name, alpha, dropout)
     inputs = image_input(input_shape, (224, 224, 3), 32, name, input_tensor)
     x = conv_bn(inputs, make_divisible(32 * alpha), 3, 2, activation="relu6", name="conv1")
     block = 0
@@ -151,10 +153,10 @@ def mobilenet_v2(
     return make_model(inputs, x, name)
 
 
-def _mobilenet_v3(config, last, head, include_top, weights, input_tensor, input_shape, pooling,
-                  classes, classifier_activation, name, alpha, dropout):  # fmt: skip
-    classes = check_top(include_top, classes, pooling, weights, name)
-    _check_alpha(alpha)
+def _mobilenet_v3(config, last, head, *, include_top, weights, input_tensor, input_shape,
+                  pooling, classes, classifier_activation, name, alpha, dropout):  # fmt: skip
+    """MobileNet V3 from a table of bneck blocks, ``last`` 1×1 filters and a ``head``-wide FC."""
+    classes = _check(include_top, classes, pooling, weights, name, alpha, dropout)
     inputs = image_input(input_shape, (224, 224, 3), 32, name, input_tensor)
     x = conv_bn(inputs, make_divisible(16 * alpha), 3, 2, activation="hard_swish", name="conv1")
     for i, (kernel, expanded, filters, se, act, strides) in enumerate(config, start=1):
@@ -178,39 +180,58 @@ def _mobilenet_v3(config, last, head, include_top, weights, input_tensor, input_
     return make_model(inputs, x, name)
 
 
-_V3_DOC = """MobileNet V3-{size}: h-swish stem, {n} bneck blocks (inverted residual, optional SE), 1×1 conv, 2 FC.
-
-    Howard et al., "Searching for MobileNetV3", ICCV 2019, Table {table}: squeeze-and-excitation
-    (hard-sigmoid gate, squeeze to 1/4 of the expanded channels rounded to multiples of 8)
-    and h-swish(x) = x·ReLU6(x + 3)/6. Slide 001 (MobileNet V3: swish / h-swish, bneck, SE).
+_V3_EXAMPLE = dict(input_shape=(32, 32, 3), classes=10, alpha=0.5)
+_V3_DOC = """
+    Howard et al., "Searching for MobileNetV3", ICCV 2019, Tables 1 (Large) and 2 (Small):
+    h-swish stem, bneck blocks (inverted residual, optional squeeze-and-excitation with a
+    hard-sigmoid gate squeezing to 1/4 of the expanded channels rounded to multiples of 8),
+    1×1 conv, two FC layers; h-swish(x) = x·ReLU6(x + 3)/6. Slide 001 (MobileNet V3: swish /
+    h-swish, bneck, SE).
 
     Convolutions other than SE's have no biases (BN follows); the last layers are dense with
-    biases. Default configuration (224×224×3, 1000 classes, alpha = 1): **{count}**
+    biases. The count is of the default configuration (224×224×3, 1000 classes, alpha = 1):
     trainable parameters, the torchvision count. Minimum input 32×32, the total stride.
-    """
+"""
 
 
-def _v3_builder(key: str, config, last: int, head: int, **doc):
-    @register(key, example=dict(input_shape=(32, 32, 3), classes=10, alpha=0.5))
-    def build(
-        include_top: bool = True,
-        weights=None,
-        input_tensor=None,
-        input_shape=None,
-        pooling: str | None = None,
-        classes: int = 1000,
-        classifier_activation: str | None = "softmax",
-        name: str = key,
-        alpha: float = 1.0,
-        dropout: float = 0.2,
-    ):
-        return _mobilenet_v3(config, last, head, include_top, weights, input_tensor, input_shape,
-                             pooling, classes, classifier_activation, name, alpha, dropout)  # fmt: skip
-
-    build.__name__ = build.__qualname__ = key
-    build.__doc__ = _V3_DOC.format(**doc)
-    return build
+@register(example=_V3_EXAMPLE)
+def mobilenet_v3_large(
+    include_top: bool = True,
+    weights=None,
+    input_tensor=None,
+    input_shape=None,
+    pooling: str | None = None,
+    classes: int = 1000,
+    classifier_activation: str | None = "softmax",
+    name: str = "mobilenet_v3_large",
+    alpha: float = 1.0,
+    dropout: float = 0.2,
+):
+    """MobileNet V3-Large, 15 bneck blocks: **5,483,032** parameters."""
+    return _mobilenet_v3(V3_LARGE, 960, 1280, include_top=include_top, weights=weights,
+                         input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
+                         classes=classes, classifier_activation=classifier_activation,
+                         name=name, alpha=alpha, dropout=dropout)  # fmt: skip
 
 
-mobilenet_v3_large = _v3_builder("mobilenet_v3_large", V3_LARGE, 960, 1280, size="Large", n=15, table=1, count="5,483,032")
-mobilenet_v3_small = _v3_builder("mobilenet_v3_small", V3_SMALL, 576, 1024, size="Small", n=11, table=2, count="2,542,856")
+@register(example=_V3_EXAMPLE)
+def mobilenet_v3_small(
+    include_top: bool = True,
+    weights=None,
+    input_tensor=None,
+    input_shape=None,
+    pooling: str | None = None,
+    classes: int = 1000,
+    classifier_activation: str | None = "softmax",
+    name: str = "mobilenet_v3_small",
+    alpha: float = 1.0,
+    dropout: float = 0.2,
+):
+    """MobileNet V3-Small, 11 bneck blocks: **2,542,856** parameters."""
+    return _mobilenet_v3(V3_SMALL, 576, 1024, include_top=include_top, weights=weights,
+                         input_tensor=input_tensor, input_shape=input_shape, pooling=pooling,
+                         classes=classes, classifier_activation=classifier_activation,
+                         name=name, alpha=alpha, dropout=dropout)  # fmt: skip
+
+
+append_doc(_V3_DOC, mobilenet_v3_large, mobilenet_v3_small)

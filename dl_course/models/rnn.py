@@ -15,6 +15,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from dl_course.checks import check_choice, check_fraction, check_positive, check_widths
 from dl_course.models import register
 from dl_course.models.common import check_top
 from dl_course.scratch import rnn as scratch
@@ -28,37 +29,16 @@ def recurrent_params(cell: str, input_dim: int, units: int, reset_after: bool = 
     SimpleRNN: u(d+u+1); LSTM: 4u(d+u+1); GRU: 3u(d+u+2) with Keras's default
     ``reset_after=True`` (separate input and recurrent biases), 3u(d+u+1) without.
     """
-    _check_cell(cell)
+    check_choice(cell, "cell", CELLS)
     gates = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
     biases = 2 if cell == "gru" and reset_after else 1
     return gates * units * (input_dim + units + biases)
 
 
-def _check_cell(cell: str) -> None:
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}.")
-
-
-def _units(units) -> tuple[int, ...]:
-    units = (units,) if isinstance(units, int) else tuple(units)
-    if not units or any(isinstance(u, bool) or not isinstance(u, int) or u < 1 for u in units):
-        raise ValueError(
-            f"units must be a positive integer or a non-empty list of them, got {units!r}."
-        )
-    return units
-
-
-def _positive(value, label: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{label} must be a positive integer, got {value!r}.")
-    return value
-
-
 def recurrent_layer(cell: str, units: int, return_sequences: bool, dropout: float = 0.0, name=None):
     """A ``SimpleRNN`` / ``LSTM`` (forget-gate bias 1) / ``GRU`` layer."""
-    _check_cell(cell)
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout is a drop probability in [0, 1), got {dropout!r}.")
+    check_choice(cell, "cell", CELLS)
+    check_fraction(dropout, "dropout (a drop probability)")
     options = dict(return_sequences=return_sequences, dropout=dropout, name=name)
     if cell == "lstm":
         return keras.layers.LSTM(units, unit_forget_bias=True, **options)
@@ -79,8 +59,8 @@ def _stack(x, cell, units, bidirectional=False, dropout=0.0, last_sequences=True
 
 
 def _token_input(vocab_size, embed_dim, input_length, mask_zero):
-    _positive(vocab_size, "vocab_size")
-    _positive(embed_dim, "embed_dim")
+    check_positive(vocab_size, "vocab_size")
+    check_positive(embed_dim, "embed_dim")
     inputs = keras.Input(shape=(input_length,), dtype="int32", name="tokens")
     x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=mask_zero, name="embedding")(inputs)
     return inputs, x
@@ -107,7 +87,7 @@ def char_rnn(
 
     Default configuration (vocab 128, embedding 64, one LSTM of 256): 369,792 parameters.
     """
-    units = _units(units)
+    units = check_widths(units, "units", single=True)
     inputs, x = _token_input(vocab_size, embed_dim, input_length, mask_zero=False)
     x = _stack(x, cell, units, dropout=dropout)
     outputs = keras.layers.Dense(vocab_size, activation=classifier_activation, name="next_char")(x)
@@ -138,7 +118,7 @@ def rnn_classifier(
     Default configuration (vocab 10,000, embedding 32, one LSTM of 32, 2 classes): 328,386 parameters.
     """
     check_top(include_top, classes, None)
-    units = _units(units)
+    units = check_widths(units, "units", single=True)
     inputs, x = _token_input(vocab_size, embed_dim, input_length, mask_zero=True)
     x = _stack(x, cell, units, bidirectional, dropout, last_sequences=False)
     if include_top:
@@ -167,8 +147,8 @@ def rnn_tagger(
     Default configuration (vocab 10,000, embedding 32, one bidirectional LSTM of 32, 10 tags):
     337,290 parameters.
     """
-    _positive(tags, "tags")
-    units = _units(units)
+    check_positive(tags, "tags")
+    units = check_widths(units, "units", single=True)
     inputs, x = _token_input(vocab_size, embed_dim, input_length, mask_zero=True)
     x = _stack(x, cell, units, bidirectional, dropout)
     outputs = keras.layers.Dense(tags, activation=classifier_activation, name="tags")(x)
@@ -194,8 +174,8 @@ def rnn_vec2seq(
     Default configuration (32-d vector, one LSTM of 64, 10 outputs): 25,482 parameters.
     """
     for label, value in (("input_dim", input_dim), ("length", length), ("outputs", outputs)):
-        _positive(value, label)
-    units = _units(units)
+        check_positive(value, label)
+    units = check_widths(units, "units", single=True)
     inputs = keras.Input(shape=(input_dim,), name="vector")
     x = keras.layers.RepeatVector(length, name="repeat")(inputs)
     x = _stack(x, cell, units)

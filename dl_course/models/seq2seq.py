@@ -13,6 +13,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from dl_course.checks import check_positive
 from dl_course.models import register
 
 
@@ -43,18 +44,10 @@ class LuongAttention(keras.layers.Layer):
 
 
 def _check(source_vocab, target_vocab, embed_dim, units, model: str) -> None:
-    for label, value in (
-        ("source_vocab", source_vocab),
-        ("target_vocab", target_vocab),
-        ("embed_dim", embed_dim),
-        ("units", units),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{model}: {label} must be a positive integer, got {value!r}.")
-    if target_vocab < 2:
-        raise ValueError(
-            f"{model}: target_vocab must be ≥ 2 (start token plus symbols), got {target_vocab}."
-        )
+    check_positive(source_vocab, f"{model}: source_vocab")
+    check_positive(target_vocab, f"{model}: target_vocab (the start token plus symbols)", minimum=2)
+    check_positive(embed_dim, f"{model}: embed_dim")
+    check_positive(units, f"{model}: units")
 
 
 def _encoder_decoder(source_vocab, target_vocab, embed_dim, units):
@@ -151,8 +144,7 @@ def greedy_decode(
     position t + 1 of ``decoder_in`` with the argmax at position t, which only depends on
     earlier positions because the decoder is causal. Returns int ids (batch, length).
     """
-    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-        raise ValueError(f"length must be a positive integer, got {length!r}.")
+    check_positive(length, "length")
     source_ids = np.asarray(source_ids)
     if source_ids.ndim != 2:
         raise ValueError(f"source_ids must be (batch, source steps), got shape {source_ids.shape}.")
