@@ -2,6 +2,7 @@
 
 Subpackages: ``runtime`` (profiles, seeds, devices), ``datasets`` (offline-first loaders),
 ``scratch`` (NumPy algorithms written to be read), ``models`` (Keras builders and registry),
+``generate`` (sampling text from a trained language model),
 ``analysis``, ``plot``, ``train`` and the ``dl-course`` command line (``cli``).
 """
 

@@ -1,4 +1,5 @@
-"""Bernoulli RBM (CD-k, free energy, Gibbs sampling), DBN and Hopfield network in NumPy."""
+"""Bernoulli RBM (CD-k, free energy, Gibbs sampling), DBN and Hopfield network in NumPy;
+the DBN's weights in a Keras classifier (``models.dbn``)."""
 
 import itertools
 
@@ -6,6 +7,8 @@ import keras
 import numpy as np
 import pytest
 
+from dl_course.models import build
+from dl_course.models.dbn import copy_rbm_weights, dbn_classifier
 from dl_course.scratch.hopfield import Hopfield, bipolar
 from dl_course.scratch.rbm import DBN, RBM
 
@@ -131,18 +134,16 @@ def test_dbn_pretrains_greedily_and_initialises_keras_classifier():
     histories = dbn.fit(x, epochs=3, lr=0.1)
     assert [len(h) for h in histories] == [3, 3]
     assert dbn.transform(x).shape == (200, 6)
-    model = dbn.to_keras(classes=2)
+    model = dbn_classifier(dbn, classes=2)
     assert model.output_shape == (None, 2)
     features = keras.Model(model.input, model.get_layer("dense2").output)(x.astype("float32"))
     np.testing.assert_allclose(keras.ops.convert_to_numpy(features), dbn.transform(x), atol=1e-5)
 
 
-def test_dbn_copy_to_rejects_a_mismatched_model():
-    from dl_course.models import build
-
+def test_copy_rbm_weights_rejects_a_mismatched_model():
     model = build("stacked_autoencoder", input_shape=(16,), hidden=(8,), classes=2)
-    with pytest.raises(ValueError, match="do not match"):
-        DBN((16, 10, 6)).copy_to(model)
+    with pytest.raises(ValueError, match=r"do not match .*build it with hidden=\(10, 6\) and 16 input"):
+        copy_rbm_weights(DBN((16, 10, 6)), model)
 
 
 def _random_patterns(n_patterns, n_units, seed=0):

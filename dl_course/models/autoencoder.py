@@ -247,7 +247,7 @@ def stacked_autoencoder(
 
     Its hidden layers are meant to be initialised by ``greedy_pretrain`` (stacked
     autoencoders, Bengio et al. 2007; stacked denoising autoencoders, Vincent et al. 2010)
-    or from a DBN's RBMs (``dl_course.scratch.rbm.DBN.copy_to``), then fine-tuned with labels.
+    or from a DBN's RBMs (``dl_course.models.dbn.dbn_classifier``), then fine-tuned with labels.
     Slides 001 (无监督逐层训练, 预训练+微调) and 004 (堆叠自编码器, 逐层贪婪预训练).
 
     Default configuration (784-500-500-2000-10, Hinton et al. 2006): 1,665,010 parameters.

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from dl_course.scratch.activations import sigmoid, softmax
+
+#: Hidden-layer activations: name → (f(z), f'(z) written with z and a = f(z)).
 ACTIVATIONS = {
-    "sigmoid": (lambda z: 1.0 / (1.0 + np.exp(-z)), lambda z, a: a * (1.0 - a)),
+    "sigmoid": (sigmoid, lambda z, a: a * (1.0 - a)),
     "tanh": (np.tanh, lambda z, a: 1.0 - a**2),
     "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype)),
 }
-
-
-def softmax(z: np.ndarray) -> np.ndarray:
-    """Row-wise softmax, shifted by the row maximum for numerical stability."""
-    e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
 
 
 def cross_entropy(p: np.ndarray, y: np.ndarray) -> float:
@@ -66,7 +63,7 @@ class MLP:
         return X, y
 
     def forward(self, X):
-        """Class probabilities and the cache ``[(z, a), …]`` of every layer (``a`` of layer 0 is X)."""
+        """Class probabilities and the cache ``[(z, a_in), …]``: each layer's pre-activation and input."""
         f, _ = ACTIVATIONS[self.activation]
         a, cache = self._check(X), []
         for i, (W, b) in enumerate(self.params):
@@ -91,15 +88,15 @@ class MLP:
         grads = []
         for i in reversed(range(len(self.params))):
             W, _ = self.params[i]
-            z_in, a_in = cache[i]
+            _, a_in = cache[i]
             grads.append((a_in.T @ delta + self.l2 * W, delta.sum(axis=0)))
             if i:
                 z_prev, _ = cache[i - 1]
                 delta = (delta @ W.T) * df(z_prev, a_in)
         return grads[::-1]
 
-    def step(self, X, y, lr: float) -> None:
-        """One gradient-descent update of every weight and bias."""
+    def sgd_step(self, X, y, lr: float) -> None:
+        """One gradient-descent update of every weight and bias on the batch ``(X, y)``."""
         for k, (dW, db) in enumerate(self.gradients(X, y)):
             W, b = self.params[k]
             self.params[k] = (W - lr * dW, b - lr * db)
@@ -113,7 +110,7 @@ class MLP:
             order = rng.permutation(len(X))
             for start in range(0, len(X), batch_size):
                 batch = order[start : start + batch_size]
-                self.step(X[batch], y[batch], lr)
+                self.sgd_step(X[batch], y[batch], lr)
             losses.append(self.loss(X, y))
         return losses
 

@@ -15,9 +15,7 @@ import itertools
 
 import numpy as np
 
-
-def sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
+from dl_course.scratch.activations import sigmoid
 
 
 def _batch(v, n_visible: int) -> np.ndarray:
@@ -152,7 +150,10 @@ class RBM:
 
 
 class DBN:
-    """Deep belief network: a stack of RBMs, ``sizes = (visible, hidden1, hidden2, …)``."""
+    """Deep belief network: a stack of RBMs, ``sizes = (visible, hidden1, hidden2, …)``.
+
+    ``dl_course.models.dbn.dbn_classifier`` turns a trained DBN into a Keras classifier to fine-tune.
+    """
 
     def __init__(self, sizes, seed: int = 0):
         if len(sizes) < 2:
@@ -174,27 +175,3 @@ class DBN:
         for rbm in self.rbms:
             x = rbm.hidden_probs(x)
         return x
-
-    def copy_to(self, model):
-        """Initialise an ``mlp``-shaped Keras classifier's hidden layers from the RBMs (W, c)."""
-        from dl_course.models.autoencoder import hidden_layers
-
-        layers = hidden_layers(model)
-        shapes = [rbm.W.shape for rbm in self.rbms]
-        if [tuple(layer.kernel.shape) for layer in layers] != shapes:
-            raise ValueError(
-                f"{model.name} hidden layers do not match the RBMs' weight shapes {shapes}."
-            )
-        for layer, rbm in zip(layers, self.rbms, strict=True):
-            layer.set_weights([rbm.W.astype("float32"), rbm.c.astype("float32")])
-        return model
-
-    def to_keras(self, classes: int = 10, **kwargs):
-        """A sigmoid ``stacked_autoencoder`` classifier initialised from the RBMs, to fine-tune."""
-        from dl_course.models.autoencoder import stacked_autoencoder
-
-        sizes = tuple(rbm.n_hidden for rbm in self.rbms)
-        model = stacked_autoencoder(
-            input_shape=(self.rbms[0].n_visible,), classes=classes, hidden=sizes, **kwargs
-        )
-        return self.copy_to(model)

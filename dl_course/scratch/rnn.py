@@ -16,16 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def sigmoid(z):
-    """Logistic function 1 / (1 + exp(-z)), computed without overflow."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
-
-
-def softmax(z, axis: int = -1):
-    """Softmax along ``axis`` (shifted by the maximum for numerical stability)."""
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
+from dl_course.scratch.activations import sigmoid, softmax
 
 
 def _check(x, kernel, recurrent_kernel, gates: int, name: str):

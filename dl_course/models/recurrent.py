@@ -1,26 +1,29 @@
 """Recurrent networks for chapter 05: language model, seq2vec, vec2seq and synced seq2seq.
 
-Slides: seed 000 (双向 RNN, seq2vec, vec2seq, synced seq2seq, 深度 RNN), seed 002 ⑵–⑺
-(hidden state, shared weights over time, bidirectional and stacked RNNs), seed 003
-(N vs N, 语言模型, 字符级 RNN). ``cell`` picks the recurrent layer: ``"rnn"`` (Elman 1990,
-``SimpleRNN`` with tanh), ``"lstm"`` (Hochreiter & Schmidhuber 1997 with the forget gate of
-Gers et al. 2000) or ``"gru"`` (Cho et al. 2014). Every LSTM is built with
-``unit_forget_bias=True``: its forget-gate bias starts at 1 (Jozefowicz et al. 2015; seed 002:
-"遗忘门的偏置 … 取 1 或 2"), so the cell keeps its memory at the start of training.
-Token inputs use id 0 for padding, as ``dl_course.datasets.text.CharVocab`` does.
+课件: 循环神经网络 (hidden state, weights shared over time), 双向 RNN, 深度 RNN, seq2vec,
+vec2seq, synced seq2seq (N vs N), 语言模型 and 字符级 RNN. ``cell`` picks the recurrent layer:
+``"rnn"`` (Elman 1990, ``SimpleRNN`` with tanh), ``"lstm"`` (Hochreiter & Schmidhuber 1997
+with the forget gate of Gers et al. 2000) or ``"gru"`` (Cho et al. 2014). Every LSTM is built
+with ``unit_forget_bias=True``: its forget-gate bias starts at 1 (Jozefowicz et al. 2015;
+课件, LSTM: "遗忘门的偏置 … 取 1 或 2"), so the cell keeps its memory at the start of training.
+Token inputs use id 0 for padding, as ``dl_course.datasets.text.CharVocab`` does. The NumPy
+versions of these layers are in ``dl_course.scratch.rnn``; ``dl_course.generate`` samples text.
 """
 
 from __future__ import annotations
 
 import keras
-import numpy as np
 
 from dl_course.checks import check_choice, check_fraction, check_positive, check_widths
 from dl_course.models import register
 from dl_course.models.common import check_top
-from dl_course.scratch import rnn as scratch
 
 CELLS = ("rnn", "lstm", "gru")
+
+#: Names of the token embedding and of the ``char_rnn`` output layer, which
+#: ``dl_course.generate`` looks up to run a trained language model step by step.
+EMBEDDING = "embedding"
+NEXT_CHAR = "next_char"
 
 
 def recurrent_params(cell: str, input_dim: int, units: int, reset_after: bool = True) -> int:
@@ -62,7 +65,7 @@ def _token_input(vocab_size, embed_dim, input_length, mask_zero):
     check_positive(vocab_size, "vocab_size")
     check_positive(embed_dim, "embed_dim")
     inputs = keras.Input(shape=(input_length,), dtype="int32", name="tokens")
-    x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=mask_zero, name="embedding")(inputs)
+    x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=mask_zero, name=EMBEDDING)(inputs)
     return inputs, x
 
 
@@ -81,16 +84,16 @@ def char_rnn(
 
     Each step predicts the next character: a synced (N vs N) sequence model, trained with
     cross-entropy on ``(x, y)`` pairs from ``datasets.text.next_char_windows``; generate
-    text with :func:`sample_text`. The embedding equals a one-hot input times a weight
-    matrix (seed 003), but stores only ``vocab_size × embed_dim`` numbers.
-    Graves (2013), *Generating sequences with recurrent neural networks*; seed 001 (字符生成).
+    text with ``dl_course.generate.sample_text``. The embedding equals a one-hot input times
+    a weight matrix (课件, 语言模型), but stores only ``vocab_size × embed_dim`` numbers.
+    Graves (2013), *Generating sequences with recurrent neural networks*; 课件: 字符生成.
 
     Default configuration (vocab 128, embedding 64, one LSTM of 256): 369,792 parameters.
     """
     units = check_widths(units, "units", single=True)
     inputs, x = _token_input(vocab_size, embed_dim, input_length, mask_zero=False)
     x = _stack(x, cell, units, dropout=dropout)
-    outputs = keras.layers.Dense(vocab_size, activation=classifier_activation, name="next_char")(x)
+    outputs = keras.layers.Dense(vocab_size, activation=classifier_activation, name=NEXT_CHAR)(x)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -167,7 +170,7 @@ def rnn_vec2seq(
 ):
     """Vector-to-sequence (vec2seq, 1 vs N): a fixed vector generates a sequence of ``length``.
 
-    As on the slide (seed 000), the vector is an extra input to the hidden layer at every
+    As on the slide (课件, vec2seq), the vector is an extra input to the hidden layer at every
     time step (``RepeatVector``); each step's state is mapped to an output, e.g. a word
     (image captioning) or, with ``outputs=1, output_activation=None``, a real value.
 
@@ -181,88 +184,3 @@ def rnn_vec2seq(
     x = _stack(x, cell, units)
     y = keras.layers.Dense(outputs, activation=output_activation, name="outputs")(x)
     return keras.Model(inputs, y, name=name)
-
-
-def sample_next(probs, temperature: float = 1.0, rng=None, banned=()) -> int:
-    """Draw an index from ``probs`` reshaped by ``temperature`` (温度).
-
-    The distribution becomes ``p_i^(1/T) / Σ_j p_j^(1/T)``: T < 1 sharpens it (safer, more
-    repetitive text), T > 1 flattens it (more varied, more mistakes); ``temperature=0``
-    takes the most probable index. ``banned`` ids (e.g. padding) are never drawn.
-    """
-    if not temperature >= 0:
-        raise ValueError(f"temperature must be ≥ 0, got {temperature!r}.")
-    logp = np.log(np.maximum(np.asarray(probs, dtype=np.float64), 1e-30))
-    logp[list(banned)] = -np.inf
-    if temperature == 0:
-        return int(np.argmax(logp))
-    z = logp / temperature
-    p = np.exp(z - z.max())
-    rng = rng if rng is not None else np.random.default_rng()
-    return int(rng.choice(len(p), p=p / p.sum()))
-
-
-def char_rnn_stepper(model):
-    """A function ``step(token_id) -> probabilities`` that runs a ``char_rnn`` one character
-    at a time in NumPy, carrying each layer's state (``dl_course.scratch.rnn`` forwards).
-
-    Calling the Keras model on the whole text for every new character costs time that
-    grows with the text; stepping with the stored states costs the same for each character.
-    """
-    table = model.get_layer("embedding").get_weights()[0]
-    recurrent = [layer for layer in model.layers if isinstance(layer, keras.layers.RNN)]
-    weights = [[w.astype(np.float64) for w in layer.get_weights()] for layer in recurrent]
-    head = model.get_layer("next_char")
-    if head.get_config()["activation"] not in ("softmax", "linear"):
-        raise ValueError("char_rnn_stepper needs a softmax or linear (logits) output layer.")
-    kernel, bias = head.get_weights()
-    states = [(None, None)] * len(recurrent)
-
-    def step(token: int) -> np.ndarray:
-        x = table[[token]][:, None, :]  # (batch 1, time 1, embed_dim)
-        for i, (layer, w) in enumerate(zip(recurrent, weights, strict=True)):
-            h0, c0 = states[i]
-            if isinstance(layer, keras.layers.LSTM):
-                hs, cs = scratch.lstm_forward(x, *w, h0=h0, c0=c0, return_cells=True)
-                c0 = cs[:, -1]
-            elif isinstance(layer, keras.layers.GRU):
-                hs = scratch.gru_forward(x, *w, h0=h0)
-            else:
-                hs = scratch.rnn_forward(x, *w, h0=h0)
-            states[i] = (hs[:, -1], c0)
-            x = hs
-        return scratch.softmax(x[0, -1] @ kernel + bias)
-
-    return step
-
-
-def sample_text(
-    model,
-    vocab,
-    prompt: str,
-    length: int = 100,
-    temperature: float = 1.0,
-    seed: int | None = None,
-    stop: str | None = None,
-) -> str:
-    """Generate ``length`` characters after ``prompt`` with a :func:`char_rnn` model.
-
-    ``vocab`` encodes and decodes text (``CharVocab``). The prompt is read one character at
-    a time (:func:`char_rnn_stepper`), then each next character is drawn with
-    :func:`sample_next` (padding and ``<unk>`` are never drawn) and fed back in.
-    Generation ends early after the character ``stop`` when given.
-    """
-    if not prompt:
-        raise ValueError("prompt must hold at least one character to start from.")
-    step = char_rnn_stepper(model)
-    for token in vocab.encode(prompt):
-        probs = step(token)
-    rng = np.random.default_rng(seed)
-    generated = []
-    for _ in range(length):
-        token = sample_next(probs, temperature, rng, banned=(vocab.pad_id, vocab.unk_id))
-        generated.append(token)
-        if stop is not None and vocab.decode([token]) == stop:
-            break
-        probs = step(token)
-    return vocab.decode(generated)
