@@ -14,12 +14,17 @@ from dl_course.datasets import cifar10, fashion_mnist, mnist
 #: The labelled image data sets ``prepare`` handles, by name.
 IMAGES = {m.NAME: m for m in (mnist, fashion_mnist, cifar10)}
 
-#: Pixel scalings of uint8 images (a float32 result); "standard" is "unit" then standardised.
+
+def _unit(x):
+    return x.astype("float32") / 255.0
+
+
+#: Pixel scalings of uint8 images to float32; "standard" is "unit", then ``prepare`` standardises.
 SCALES = {
-    "unit": lambda x: x.astype("float32") / 255.0,  # [0, 1]
-    "lecun": lambda x: x.astype("float32") / 255.0 * 1.275 - 0.1,  # [-0.1, 1.175], LeCun et al. 1998
+    "unit": _unit,  # [0, 1]
+    "lecun": lambda x: _unit(x) * 1.275 - 0.1,  # [-0.1, 1.175], LeCun et al. 1998
     "tanh": lambda x: x.astype("float32") / 127.5 - 1.0,  # [-1, 1], a tanh generator's range
-    "standard": lambda x: x.astype("float32") / 255.0,
+    "standard": _unit,
 }
 
 
@@ -53,10 +58,10 @@ def _check(name, train, test, scale, pad, channels, flatten, seed) -> tuple[int,
         raise ValueError(f"pad must be a number of pixels ≥ 0 added on each side, got {pad!r}.")
     if channels and flatten:
         raise ValueError("channels=True (images with a channel axis) and flatten=True (one row per image) exclude each other; choose one.")
-    seeds = (seed, seed) if _is_int(seed) else tuple(seed) if isinstance(seed, (tuple, list)) else ()
-    if len(seeds) != 2 or not all(_is_int(s) for s in seeds):
+    seeds = (seed, seed) if _is_int(seed) else seed
+    if not (isinstance(seeds, (tuple, list)) and len(seeds) == 2 and all(_is_int(s) for s in seeds)):
         raise ValueError(f"seed must be an integer, or a pair (train seed, test seed) of integers; got {seed!r}.")
-    return seeds
+    return tuple(seeds)
 
 
 def prepare(name: str, *, train: int | None = None, test: int | None = None, scale: str | None = "unit",
