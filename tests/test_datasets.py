@@ -108,14 +108,11 @@ def test_cifar_tarball_reader(tmp_path, monkeypatch):
     assert y[:2, 0].tolist() == [1, 2]
 
 
-def test_idx_reader_rejects_garbage(tmp_path):
-    path = tmp_path / "bad"
-    path.write_bytes(b"hello world")
-    with pytest.raises(ValueError, match="not an IDX file"):
-        formats.read_idx(path)
-    path.write_bytes(idx_bytes(np.zeros((2, 3)))[:-1])
+def test_idx_reader_rejects_garbage():
+    with pytest.raises(ValueError, match="bad is not an IDX file"):
+        formats.parse_idx(b"hello world", "bad")
     with pytest.raises(ValueError, match="body has 5"):
-        formats.read_idx(path)
+        formats.parse_idx(idx_bytes(np.zeros((2, 3)))[:-1], "bad")
 
 
 def test_sha256sums_file_lists_every_catalog_file():
@@ -239,8 +236,6 @@ def test_undecompressable_gzip_is_a_data_error_naming_the_file(tiny_fashion):
     with pytest.raises(datasets.DatasetError, match=rf"{path.name} is corrupt.*unreadable"):
         datasets.fashion_mnist.load_data()
     assert "CORRUPT" in datasets.status("fashion_mnist")[1]["state"]
-    with pytest.raises(ValueError, match=rf"{path.name}: damaged gzip stream"):
-        formats.read_idx(path)
 
 
 def test_corrupt_copy_does_not_hide_a_good_copy_further_down(tmp_path, monkeypatch):
