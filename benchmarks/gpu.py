@@ -198,25 +198,17 @@ class Clock(keras.callbacks.Callback):
 
 def lenet_data(sizes: dict):
     """Chapter 03's input: 28×28 grey → 32×32 with background −0.1 and foreground 1.175."""
-    (x_train, y_train), (x_test, y_test) = datasets.fashion_mnist.load_data()
-    x_train, y_train = datasets.subset(x_train, y_train, sizes["train"], seed=0)
-    x_test, y_test = datasets.subset(x_test, y_test, sizes["test"], seed=0)
-
-    def lenet_input(images):
-        scaled = images.astype("float32") / 255.0 * 1.275 - 0.1
-        return np.pad(scaled, ((0, 0), (2, 2), (2, 2)), constant_values=-0.1)[..., None]
-
-    return lenet_input(x_train), y_train, lenet_input(x_test), y_test
+    (x_train, y_train), (x_test, y_test) = datasets.prepare(
+        "fashion_mnist", train=sizes["train"], test=sizes["test"], scale="lecun", pad=2, channels=True)
+    return x_train, y_train, x_test, y_test
 
 
 def cifar_style_data(sizes: dict):
     """Chapter 04's input: scaled to [0, 1], padded 28→32, standardised with the training statistics."""
-    (x_train, y_train), (x_test, y_test) = datasets.fashion_mnist.load_data()
-    x_train, y_train = datasets.subset(x_train, y_train, sizes["train"], seed=0)
-    x_test, y_test = datasets.subset(x_test, y_test, sizes["test"], seed=1)
-    x_train, x_test = (np.pad(x.astype("float32") / 255, ((0, 0), (2, 2), (2, 2)))[..., None] for x in (x_train, x_test))
-    mean, std = x_train.mean(), x_train.std()
-    return (x_train - mean) / std, y_train, (x_test - mean) / std, y_test
+    (x_train, y_train), (x_test, y_test) = datasets.prepare(
+        "fashion_mnist", train=sizes["train"], test=sizes["test"], scale="standard", pad=2, channels=True,
+        seed=(0, 1))
+    return x_train, y_train, x_test, y_test
 
 
 def chapter04_model(name: str, input_shape, epochs: int, steps_per_epoch: int, kwargs: dict):

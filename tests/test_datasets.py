@@ -4,6 +4,7 @@ import hashlib
 import http.server
 import io
 import pickle
+import re
 import tarfile
 import threading
 import time
@@ -107,14 +108,11 @@ def test_cifar_tarball_reader(tmp_path, monkeypatch):
     assert y[:2, 0].tolist() == [1, 2]
 
 
-def test_idx_reader_rejects_garbage(tmp_path):
-    path = tmp_path / "bad"
-    path.write_bytes(b"hello world")
-    with pytest.raises(ValueError, match="not an IDX file"):
-        formats.read_idx(path)
-    path.write_bytes(idx_bytes(np.zeros((2, 3)))[:-1])
+def test_idx_reader_rejects_garbage():
+    with pytest.raises(ValueError, match="bad is not an IDX file"):
+        formats.parse_idx(b"hello world", "bad")
     with pytest.raises(ValueError, match="body has 5"):
-        formats.read_idx(path)
+        formats.parse_idx(idx_bytes(np.zeros((2, 3)))[:-1], "bad")
 
 
 def test_sha256sums_file_lists_every_catalog_file():
@@ -131,6 +129,66 @@ def test_subset_is_seeded_and_checks_lengths():
     assert np.array_equal(a, datasets.subset(x, y, 10, seed=3)[0])
     with pytest.raises(ValueError, match="differ in length"):
         datasets.subset(x, y[:5], 3)
+
+
+def test_catalog_holds_datasets_and_prepare_handles_the_image_ones():
+    assert all(isinstance(d, datasets.Dataset) for d in datasets.CATALOG.values())
+    assert set(datasets.IMAGES) == {"mnist", "fashion_mnist", "cifar10"} <= set(datasets.CATALOG)
+    assert not isinstance(synthetic, datasets.Dataset)  # no NAME, FILES…: not a catalogue entry
+
+
+def test_prepare_subsets_scales_and_shapes(tiny_fashion):
+    _, arrays = tiny_fashion
+    x_raw, y_raw = arrays["train-images-idx3-ubyte.gz"], arrays["train-labels-idx1-ubyte.gz"]
+    (x, y), (xt, yt) = datasets.prepare("fashion_mnist", train=3)
+    kept, labels = datasets.subset(x_raw, y_raw, 3, seed=0)
+    assert x.dtype == np.float32 and x.shape == (3, 28, 28) and xt.shape == (3, 28, 28)
+    np.testing.assert_allclose(x * 255, kept, atol=1e-4)
+    np.testing.assert_array_equal(y, labels)
+    (x, _), _ = datasets.prepare("fashion_mnist", train=3, seed=(1, 0))
+    np.testing.assert_array_equal(np.round(x * 255), datasets.subset(x_raw, y_raw, 3, seed=1)[0])
+    (x, _), _ = datasets.prepare("fashion_mnist", scale="lecun", pad=2, channels=True)
+    assert x.shape == (5, 32, 32, 1) and np.allclose(x[:, :2], -0.1) and np.allclose(x[:, 2:-2, 2:-2, 0], x_raw / 255 * 1.275 - 0.1)
+    (x, _), (xt, _) = datasets.prepare("fashion_mnist", scale="tanh", flatten=True)
+    assert x.shape == (5, 784) and xt.shape == (3, 784) and np.allclose(x, x_raw.reshape(5, -1) / 127.5 - 1, atol=1e-6)
+    (x, _), _ = datasets.prepare("fashion_mnist", scale=None)
+    assert x.dtype == np.uint8 and np.array_equal(x, x_raw)
+
+
+def test_prepare_standardises_with_training_statistics(tiny_fashion):
+    _, arrays = tiny_fashion
+    (x, _), (xt, _) = datasets.prepare("fashion_mnist", scale="standard", channels=True)
+    assert abs(x.mean()) < 1e-5 and abs(x.std() - 1) < 1e-5
+    unit = arrays["train-images-idx3-ubyte.gz"] / 255
+    expected = (arrays["t10k-images-idx3-ubyte.gz"] / 255 - unit.mean()) / unit.std()
+    np.testing.assert_allclose(xt[..., 0], expected, atol=1e-4)  # the test images use the training statistics
+
+
+@pytest.mark.parametrize(
+    "name, kwargs, message",
+    [
+        ("mnist2", {}, "Unknown image data set 'mnist2'; prepare knows: mnist, fashion_mnist, cifar10"),
+        ("tang_poems", {}, "prepare knows: mnist"),
+        ("mnist", {"train": 0}, "train must be a positive number of images, or None"),
+        ("mnist", {"test": 2.5}, "test must be a positive number"),
+        ("mnist", {"train": True}, "train must be"),
+        ("mnist", {"scale": "minmax"}, "Unknown scale 'minmax'; choose one of unit, lecun, tanh, standard"),
+        ("mnist", {"pad": -1}, "pad must be a number of pixels ≥ 0"),
+        ("mnist", {"channels": True, "flatten": True}, "exclude each other"),
+        ("mnist", {"seed": (0, 1, 2)}, "seed must be an integer, or a pair"),
+        ("mnist", {"seed": "0"}, "seed must be an integer"),
+    ],
+)
+def test_prepare_refuses_bad_arguments_before_loading(monkeypatch, name, kwargs, message):
+    monkeypatch.setattr(datasets.mnist, "FILES", [])  # nothing is read: the arguments fail first
+    with pytest.raises(ValueError, match=re.escape(message)):
+        datasets.prepare(name, **kwargs)
+
+
+def test_prepare_refuses_more_images_than_the_data_set_has(tiny_fashion):
+    with pytest.raises(ValueError, match=re.escape("train=6, but fashion_mnist has 5 train images; use None")):
+        datasets.prepare("fashion_mnist", train=6)
+    assert len(datasets.prepare("fashion_mnist", train=5)[0][0]) == 5
 
 
 def test_logic_gates_and_xor():
@@ -178,8 +236,6 @@ def test_undecompressable_gzip_is_a_data_error_naming_the_file(tiny_fashion):
     with pytest.raises(datasets.DatasetError, match=rf"{path.name} is corrupt.*unreadable"):
         datasets.fashion_mnist.load_data()
     assert "CORRUPT" in datasets.status("fashion_mnist")[1]["state"]
-    with pytest.raises(ValueError, match=rf"{path.name}: damaged gzip stream"):
-        formats.read_idx(path)
 
 
 def test_corrupt_copy_does_not_hide_a_good_copy_further_down(tmp_path, monkeypatch):

@@ -23,6 +23,12 @@ def test_chapters_exist():
     assert [p.name[:2] for p in NOTEBOOKS][:2] == ["01", "02"]
 
 
+def test_readme_lists_every_chapter():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d\d) \|.* `(\d\d_\w+\.ipynb)` \|$", readme, re.MULTILINE)
+    assert rows == [(p.name[:2], p.name) for p in NOTEBOOKS], "add the chapter's row to README.md's table"
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_title_badge_and_setup_cell(path):
     first, setup = cells(path)[0], cells(path)[1]

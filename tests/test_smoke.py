@@ -90,6 +90,13 @@ def test_absent_data_set_has_a_stand_in_in_smoke_mode_only(smoke, empty_data, mo
         getattr(datasets, name).load_data()
 
 
+def test_prepare_uses_the_stand_in_in_smoke_mode(smoke, empty_data, capsys):
+    (x, y), (xt, yt) = datasets.prepare("cifar10", train=256, test=100, scale="standard", seed=(0, 1))
+    assert x.shape == (256, 32, 32, 3) and xt.shape == (100, 32, 32, 3) and y.shape == (256,) and yt.shape == (100,)
+    assert np.allclose(x.mean(axis=(0, 1, 2)), 0, atol=1e-3) and np.allclose(x.std(axis=(0, 1, 2)), 1, atol=1e-3)
+    assert "smoke: cifar10 not found — random stand-in" in capsys.readouterr().out
+
+
 def test_corrupt_file_is_refused_even_in_smoke_mode(smoke, empty_data):
     folder = empty_data / "data" / "mnist"
     folder.mkdir(parents=True)

@@ -18,7 +18,7 @@ import time
 import urllib.request
 import warnings
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ENV_DATA = "DL_COURSE_DATA"
@@ -40,7 +40,8 @@ class DataFile:
 
     ``sha256`` is of the file's bytes, or of its decompressed bytes when ``gunzipped_hash``
     (IDX files are packaged with different gzip settings by different sources).
-    ``aliases`` are other names the same file has in the Keras cache.
+    ``keras_cache`` are its paths in the Keras cache, ``system_paths`` where a system package
+    installs it.
     """
 
     name: str
@@ -50,7 +51,6 @@ class DataFile:
     keras_cache: tuple[str, ...] = ()
     gunzipped_hash: bool = False
     size_hint: str = ""
-    extra: dict = field(default_factory=dict, compare=False)
 
 
 def data_dir() -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import io
 import pickle
 import tarfile
@@ -10,20 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dl_course.datasets.files import READ_ERRORS
-
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-
-
-def read_idx(path: Path) -> np.ndarray:
-    """An IDX file (LeCun's MNIST format), gzipped or not, as a NumPy array."""
-    data = Path(path).read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except READ_ERRORS as err:
-            raise ValueError(f"{path}: damaged gzip stream ({type(err).__name__}: {err}).") from None
-    return parse_idx(data, path)
 
 
 def parse_idx(data: bytes, name) -> np.ndarray:

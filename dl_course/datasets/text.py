@@ -109,10 +109,7 @@ def parse_english(text: str) -> list[Poem]:
 
 
 class Corpus:
-    """A poetry corpus in one system-packaged file; it has the catalogue's attributes.
-
-    ``NAME``, ``DESCRIPTION``, ``PACKAGE`` and ``FILES`` are read by ``dl-course data``.
-    """
+    """A poetry corpus in one system-packaged file, a ``datasets.Dataset`` of the catalogue."""
 
     def __init__(
         self, name: str, description: str, package: str, spec: files.DataFile, parser: Callable
