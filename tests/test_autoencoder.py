@@ -185,8 +185,7 @@ def test_greedy_pretrain_rejects_bad_input():
 JAX_SCRIPT = textwrap.dedent(
     """
     import numpy as np, keras
-    from dl_course import train
-from dl_course.models import autoencoder as ae
+    from dl_course.models import autoencoder as ae
     assert keras.backend.backend() == "jax"
     x = np.random.default_rng(0).random((32, 16, 16, 1)).astype("float32")
     model = ae.dense_autoencoder(input_shape=(16, 16, 1), code_size=4, sparsity="kl", denoising=0.3, seed=0)
