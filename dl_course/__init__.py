@@ -2,8 +2,9 @@
 
 Subpackages: ``runtime`` (profiles, seeds, devices), ``datasets`` (offline-first loaders),
 ``scratch`` (NumPy algorithms written to be read), ``models`` (Keras builders and registry),
-``generate`` (sampling text from a trained language model),
-``analysis``, ``plot``, ``train`` and the ``dl-course`` command line (``cli``).
+``generate`` (sampling text from a trained language model), ``train`` (training loops, the GAN
+trainer), ``costs`` (per-layer parameters and MACs), ``gan_metrics``, ``results``, ``checks``
+(argument checks), ``plot`` and the ``dl-course`` command line (``cli``).
 """
 
 import os as _os
@@ -20,7 +21,7 @@ _runtime.quiet_tensorflow()
 if "ipykernel" in _sys.modules:  # keep TensorFlow's native start-up lines out of notebooks
     _runtime.import_tensorflow_quietly()
 with _runtime.native_stderr_silenced():  # Keras's backend may log natively on import
-    from dl_course import models  # noqa: F401  (registers the custom layers: .keras files load)
+    from dl_course import models, train  # noqa: F401  (register custom layers and GAN: .keras files load)
 
 __version__ = "0.1.0"
 #: The one place the repository's address is kept; notebooks' Colab set-up cells install from it.

@@ -1,4 +1,4 @@
-"""Autoencoder builders, sparsity and corruption layers, greedy layer-wise pre-training."""
+"""Autoencoder builders, sparsity and corruption layers, greedy layer-wise pre-training (``train``)."""
 
 import os
 import subprocess
@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import pytest
 
+from dl_course import train
 from dl_course.models import autoencoder as ae
 from dl_course.models import build
 
@@ -164,7 +165,7 @@ def test_greedy_pretrain_sets_every_hidden_layer():
     x = _stripes()
     model = ae.stacked_autoencoder(input_shape=(64,), hidden=(16, 8), classes=2)
     before = [layer.get_weights()[0].copy() for layer in ae.hidden_layers(model)]
-    losses = ae.greedy_pretrain(model, x, epochs=10, batch_size=32, learning_rate=0.02, seed=0)
+    losses = train.greedy_pretrain(model, x, epochs=10, batch_size=32, learning_rate=0.02, seed=0)
     assert len(losses) == 2 and all(np.isfinite(losses))
     assert losses[0] < 0.1  # 8 on/off groups pass through 16 sigmoid units; guessing 0.5 gives 0.25
     for layer, old in zip(ae.hidden_layers(model), before, strict=True):
@@ -186,10 +187,10 @@ def test_greedy_pretrain_takes_any_keras_activation(activation):
 def test_greedy_pretrain_rejects_bad_input():
     model = ae.stacked_autoencoder(input_shape=(64,), hidden=(8,), classes=2)
     with pytest.raises(ValueError, match="expects 64"):
-        ae.greedy_pretrain(model, np.zeros((4, 10)))
+        train.greedy_pretrain(model, np.zeros((4, 10)))
     flat = ae.stacked_autoencoder(input_shape=(64,), hidden=(), classes=2)
     with pytest.raises(ValueError, match="no hidden Dense"):
-        ae.greedy_pretrain(flat, np.zeros((4, 64)))
+        train.greedy_pretrain(flat, np.zeros((4, 64)))
 
 
 JAX_SCRIPT = textwrap.dedent(

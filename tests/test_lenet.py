@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from dl_course.analysis import layer_table
+from dl_course.costs import layer_table
 from dl_course.models import build
 from dl_course.models.lenet import PartialConv2D, Subsampling, c3_table, scaled_tanh
 
@@ -136,7 +136,7 @@ def test_custom_layers_and_layer_table_under_jax():
     # model under JAX is the registry-wide test's job.
     code = (
         "import jax, numpy as np, keras\n"
-        "from dl_course.analysis import layer_table\n"
+        "from dl_course.costs import layer_table\n"
         "from dl_course.models.lenet import PartialConv2D, c3_table, lenet5\n"
         "assert keras.backend.backend() == 'jax'\n"
         "t = layer_table(lenet5()).set_index('layer')\n"

@@ -99,7 +99,7 @@ print(json.dumps(errors))
 
 
 def test_saved_models_load_in_a_new_process_after_import_dl_course(tmp_path):
-    from dl_course.models.gan import GAN
+    from dl_course.train import GAN
 
     rng = np.random.default_rng(0)
     gan = GAN(models.build("gan_generator", hidden=(8,)), models.build("gan_discriminator", hidden=(8,)))

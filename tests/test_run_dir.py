@@ -3,7 +3,7 @@
 import pytest
 
 from dl_course import runtime, train
-from dl_course.evaluate import ResultTable
+from dl_course.results import ResultTable
 
 
 def test_run_dir_is_stable_under_the_repository_root(tmp_path, monkeypatch):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from dl_course import models
-from dl_course.analysis import layer_table
+from dl_course.costs import layer_table
 
 
 def test_default_parameter_counts():

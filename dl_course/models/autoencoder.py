@@ -2,9 +2,9 @@
 
 An autoencoder maps ``x`` to a code ``h = σ(Wx + b)`` (the layer named ``code``) and back to a
 reconstruction of ``x``; it is trained on the reconstruction error alone. ``encoder(model)``
-cuts the code model out of a trained autoencoder. ``greedy_pretrain`` trains the hidden
-layers of a classifier one at a time as autoencoders (greedy layer-wise pre-training)
-before the whole network is fine-tuned with labels.
+cuts the code model out of a trained autoencoder. ``dl_course.train.greedy_pretrain`` trains
+the hidden layers of a classifier one at a time as these autoencoders (greedy layer-wise
+pre-training) before the whole network is fine-tuned with labels.
 """
 
 from __future__ import annotations
@@ -245,7 +245,7 @@ def stacked_autoencoder(
 ):
     """The deep classifier of the pre-training story: ``mlp`` with sigmoid hidden layers.
 
-    Its hidden layers are meant to be initialised by ``greedy_pretrain`` (stacked
+    Its hidden layers are meant to be initialised by ``dl_course.train.greedy_pretrain`` (stacked
     autoencoders, Bengio et al. 2007; stacked denoising autoencoders, Vincent et al. 2010)
     or from a DBN's RBMs (``dl_course.models.dbn.dbn_classifier``), then fine-tuned with labels.
     Slides 001 (无监督逐层训练, 预训练+微调) and 004 (堆叠自编码器, 逐层贪婪预训练).
@@ -270,51 +270,3 @@ def hidden_layers(model: keras.Model) -> list:
         for layer in model.layers
         if isinstance(layer, keras.layers.Dense) and layer.name != "predictions"
     ]
-
-
-def greedy_pretrain(
-    model: keras.Model,
-    x,
-    epochs: int = 5,
-    batch_size: int = 64,
-    denoising: float = 0.0,
-    optimizer: str = "adam",
-    learning_rate: float = 1e-3,
-    seed: int | None = None,
-    verbose: int = 0,
-) -> list[float]:
-    """Greedy layer-wise pre-training of ``model``'s hidden layers, in place; no labels used.
-
-    Layer k is trained as the code layer of a one-hidden-layer autoencoder whose input is
-    the code of layer k − 1 (the images for k = 1); its weights are then copied into the
-    model. Returns each autoencoder's final reconstruction loss (mean squared error).
-    """
-    layers = hidden_layers(model)
-    if not layers:
-        raise ValueError(f"{model.name} has no hidden Dense layers to pre-train.")
-    codes = np.asarray(x, dtype="float32").reshape(len(x), -1)
-    if codes.shape[1] != layers[0].kernel.shape[0]:
-        raise ValueError(
-            f"x has {codes.shape[1]} features per sample; {model.name} expects "
-            f"{layers[0].kernel.shape[0]}."
-        )
-    losses = []
-    for layer in layers:
-        bounded = codes.min() >= 0 and codes.max() <= 1
-        ae = dense_autoencoder(
-            input_shape=(codes.shape[1],),
-            code_size=layer.units,
-            code_activation=keras.activations.serialize(layer.activation),
-            output_activation="sigmoid" if bounded else "linear",
-            denoising=denoising,
-            seed=seed,
-            name=f"pretrain_{layer.name}",
-        )
-        opt = keras.optimizers.get(optimizer)
-        opt.learning_rate = learning_rate
-        ae.compile(optimizer=opt, loss="mse")
-        history = ae.fit(codes, codes, epochs=epochs, batch_size=batch_size, verbose=verbose)
-        losses.append(float(history.history["loss"][-1]))
-        layer.set_weights(ae.get_layer("code").get_weights())
-        codes = keras.ops.convert_to_numpy(layer(codes))
-    return losses

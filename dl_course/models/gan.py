@@ -1,4 +1,4 @@
-"""Generative adversarial networks: MLP GAN, DCGAN, conditional DCGAN and a ``GAN`` trainer.
+"""Generative adversarial networks: MLP GAN, DCGAN and conditional DCGAN builders.
 
 Goodfellow et al. 2014, "Generative Adversarial Nets"; Radford, Metz & Chintala 2015,
 "Unsupervised Representation Learning with Deep Convolutional GANs" (DCGAN, section 3);
@@ -7,6 +7,9 @@ discriminator D, the forger and the police, a cDCGAN on MNIST), 004 (GAN).
 
 Discriminators return one logit (no sigmoid): the sigmoid of the papers is folded into the
 loss, ``binary_crossentropy(from_logits=True)``, which is the same function, computed stably.
+The two networks are trained against each other by ``dl_course.train.GAN``; ``preprocess_input``
+brings images to the generator's tanh range, as ``keras.applications`` modules keep theirs
+beside their builders.
 """
 
 from __future__ import annotations
@@ -306,7 +309,7 @@ def cdcgan_discriminator(
     return keras.Model([image, label], x, name=name)
 
 
-# --------------------------------------------------------------------------- training
+# --------------------------------------------------------------------------- data
 
 
 def preprocess_input(images):
@@ -317,102 +320,3 @@ def preprocess_input(images):
     if x.ndim == 3:
         x = x[..., None]
     return x / 127.5 - 1.0
-
-
-@keras.saving.register_keras_serializable(package="dl_course")
-class GAN(keras.Model):
-    """A generator and a discriminator trained together by ``fit()`` (any Keras backend).
-
-    ``GAN(generator, discriminator).compile()`` uses Adam(2e-4, β1 = 0.5) (DCGAN section 4);
-    then ``fit(x_real)``, or ``fit((x_real, labels))`` when both networks take a label
-    (conditional GAN). Calling the model on real data returns D's logits.
-
-    One step of ``fit`` minimises, on a batch of real ``x`` and noise ``z``,
-    D's loss  −log D(x) − log(1 − D(G(z)))  over D's weights and the non-saturating
-    G loss −log D(G(z)) (Goodfellow et al. 2014, section 3) over G's weights. Both losses are
-    returned as one sum by ``compute_loss``, with ``stop_gradient`` keeping each loss away
-    from the other network (G's samples are frozen in D's loss; D's weights are frozen in
-    G's loss). Keras's own ``train_step`` of the active backend (tested with TensorFlow and
-    JAX; PyTorch's calls ``compute_loss`` the same way) then takes the gradient and applies
-    one Adam step to both networks, so progress bars, callbacks and ``BackupAndRestore``
-    work unchanged. Both gradients are taken at the same
-    point (simultaneous updates) rather than D first and then G (alternating); Adam keeps
-    per-weight statistics, so one Adam over both networks equals two Adams with equal
-    settings. Logged: ``d_loss``, ``g_loss`` and ``loss`` (their sum).
-    """
-
-    def __init__(self, generator, discriminator, seed: int | None = None, **kwargs):
-        super().__init__(**kwargs)
-        self.generator, self.discriminator = generator, discriminator
-        self.conditional = len(generator.inputs) == 2
-        if self.conditional != (len(discriminator.inputs) == 2):
-            raise ValueError("generator and discriminator must both take a label, or neither.")
-        self.latent_dim = int(generator.inputs[0].shape[-1])
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.built = True  # both networks are built; the GAN adds no weights of its own
-
-    def compile(self, optimizer=None, **kwargs):
-        """Compile with Adam(learning_rate=2e-4, beta_1=0.5) unless ``optimizer`` is given."""
-        if optimizer is None:
-            optimizer = keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
-        super().compile(optimizer=optimizer, **kwargs)
-
-    def compile_from_config(self, config):
-        self.compile(**keras.saving.deserialize_keras_object(config))
-        if self.built:
-            self.optimizer.build(self.trainable_variables)
-
-    def call(self, inputs, training=False):
-        return self.discriminator(inputs, training=training)
-
-    def noise(self, n: int):
-        """``n`` latent vectors z ~ N(0, I)."""
-        return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
-
-    def generate(self, noise, labels=None, training=False):
-        """G(z) or, for a conditional GAN, G(z, y)."""
-        inputs = [noise, labels] if self.conditional else noise
-        return self.generator(inputs, training=training)
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        real_images, labels = x if self.conditional else (x, None)
-        fake = self.generate(self.noise(ops.shape(real_images)[0]), labels, training=training)
-
-        def d_inputs(images):
-            return [images, labels] if self.conditional else images
-
-        fake_logits = self.discriminator(d_inputs(ops.stop_gradient(fake)), training=training)
-        d_loss = _bce(y_pred, 1.0) + _bce(fake_logits, 0.0)
-        frozen = [ops.stop_gradient(v.value) for v in self.discriminator.trainable_variables]
-        state = [v.value for v in self.discriminator.non_trainable_variables]
-        g_logits, _ = self.discriminator.stateless_call(
-            frozen, state, d_inputs(fake), training=training
-        )
-        g_loss = _bce(g_logits, 1.0)
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        return d_loss + g_loss
-
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
-
-
-def _bce(logits, target: float):
-    """Mean binary cross-entropy of logits against a constant target (0 = fake, 1 = real)."""
-    labels = ops.full_like(logits, target)
-    return ops.mean(keras.losses.binary_crossentropy(labels, logits, from_logits=True))

@@ -1,4 +1,4 @@
-"""Numbers for generative models, not only pictures.
+"""Numbers for generative models (GANs), not only pictures.
 
 - 2-D toy data (a ring of Gaussians): how many modes the samples cover and which share of
   them is of high quality (within 3 standard deviations of a mode centre), as in the
@@ -14,7 +14,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from dl_course import models, runtime
+from dl_course import models
 
 
 def mode_coverage(samples, centers, std: float, min_share: float = 0.01) -> dict:
@@ -109,35 +109,3 @@ def _batched(model, images, batch_size: int) -> np.ndarray:
         for i in range(0, len(images), batch_size)
     ]
     return np.concatenate(parts)
-
-
-class ResultTable:
-    """A chapter's results, each checked against its bound when recorded (``runtime.expect``).
-
-    ``bounds`` maps a result's name to ``(fast bound, full bound, higher_is_better)``.
-    """
-
-    def __init__(self, bounds: dict):
-        self.bounds, self.values = dict(bounds), {}
-
-    def check(self, name: str, value) -> float:
-        """Check ``value`` against the bound named ``name``, record and return it."""
-        if name not in self.bounds:
-            raise KeyError(f"no bound named {name!r}; known: {sorted(self.bounds)}.")
-        fast, full, higher = self.bounds[name]
-        self.values[name] = runtime.expect(
-            value, fast=fast, full=full, name=name, higher_is_better=higher
-        )
-        return self.values[name]
-
-    def frame(self):
-        """The recorded results with both profiles' bounds, as a ``pandas.DataFrame``."""
-        import pandas as pd
-
-        rows = []
-        for name, value in self.values.items():
-            fast, full, higher = self.bounds[name]
-            relation = "≥" if higher else "≤"
-            rows.append({"metric": name, "value": round(value, 3), "fast bound": f"{relation} {fast}",
-                         "full bound": f"{relation} {full}"})
-        return pd.DataFrame(rows)

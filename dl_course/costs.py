@@ -16,7 +16,7 @@
 Shapes with an unknown size (variable-length sequences) give ``<NA>`` units, MACs and
 connections. A custom layer takes part by defining ``macs(input_shape, output_shape)`` and
 ``connections(input_shape, output_shape)`` (per-example shapes, tuples without the batch
-axis); analysis code needs no change for it. Layers this module does not know and that
+axis); this module needs no change for it. Layers this module does not know and that
 have weights get missing values (``<NA>``), so a gap is visible rather than a wrong 0.
 Only ``keras`` is used, so it works under every Keras backend.
 """

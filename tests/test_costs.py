@@ -4,7 +4,7 @@ import keras
 import pandas as pd
 import pytest
 
-from dl_course.analysis import format_table, layer_table, print_table
+from dl_course.costs import format_table, layer_table, print_table
 
 
 def table_of(input_shape, *layers):

@@ -1,5 +1,4 @@
-"""Training helpers shared by chapters: epoch timing, resumable fit, smoke-mode step cap,
-GAN samples, run folders, the classifier recipe of chapter 04.
+"""``fit`` with epoch timing, resumption after interruption and smoke mode's step cap; run folders.
 
 Backend-neutral (``keras`` only), so they also run under ``KERAS_BACKEND=jax``.
 """
@@ -68,57 +67,6 @@ def fit(model, x=None, y=None, *, backup_dir: str | Path | None = None, callback
     return history
 
 
-class SampleGrid(keras.callbacks.Callback):
-    """A GAN's samples from fixed noise, before training and every ``every`` epochs.
-
-    The model needs ``generate(noise, labels)`` (``dl_course.models.gan.GAN``). Samples are
-    kept in ``.samples`` (NumPy) with their epoch numbers in ``.epochs``; with ``directory``,
-    image samples are also saved as ``epoch_NNN.png`` grids of ``ncols`` columns.
-    """
-
-    def __init__(
-        self,
-        noise,
-        labels=None,
-        every: int = 1,
-        directory: str | Path | None = None,
-        ncols: int = 8,
-    ):
-        super().__init__()
-        self.noise, self.labels, self.every, self.ncols = noise, labels, every, ncols
-        self.directory = None if directory is None else Path(directory)
-        self.samples, self.epochs = [], []
-
-    def _record(self, epoch: int) -> None:
-        x = keras.ops.convert_to_numpy(self.model.generate(self.noise, self.labels))
-        self.samples.append(x)
-        self.epochs.append(epoch)
-        if self.directory is not None and x.ndim == 4:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            keras.utils.save_img(self.directory / f"epoch_{epoch:03d}.png", _tile(x, self.ncols))
-
-    def on_train_begin(self, logs=None):
-        if not self.epochs:
-            self._record(0)
-
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every == 0:
-            self._record(epoch + 1)
-
-
-def _tile(images, ncols: int):
-    """``(n, h, w, c)`` images in [-1, 1] → one ``(rows·h, ncols·w, c)`` uint8 grid."""
-    import numpy as np
-
-    n, h, w, c = images.shape
-    rows = -(-n // ncols)
-    grid = np.full((rows * ncols, h, w, c), -1.0, dtype="float32")
-    grid[:n] = images
-    grid = grid.reshape(rows, ncols, h, w, c).transpose(0, 2, 1, 3, 4)
-    grid = grid.reshape(rows * h, ncols * w, c)
-    return np.clip((grid + 1.0) * 127.5, 0, 255).astype("uint8")
-
-
 def run_dir(chapter: str, experiment: str) -> Path:
     """The folder ``runs/<chapter>/<experiment>`` for one experiment's checkpoints, created if missing.
 
@@ -154,35 +102,3 @@ class InterruptAt(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         if epoch == self.epoch:
             raise Interrupted(f"training interrupted at the start of epoch {epoch + 1}")
-
-
-def warmup_cosine(peak: float, steps: int, warmup: float = 0.0):
-    """Learning rate rising linearly from ``peak / 10`` over the first ``warmup`` share of
-    ``steps``, then following a cosine down to 0 (one-cycle style; ``warmup=0``: plain cosine)."""
-    if not 0 <= warmup < 1:
-        raise ValueError(f"warmup is a share of the steps in [0, 1), got {warmup!r}.")
-    rise = int(warmup * steps)
-    if not rise:
-        return keras.optimizers.schedules.CosineDecay(peak, steps)
-    return keras.optimizers.schedules.CosineDecay(peak / 10, steps - rise, warmup_target=peak, warmup_steps=rise)
-
-
-def train_classifier(net, x, y, *, epochs: int, batch_size: int, lr: float, optimizer: str = "sgd",
-                     warmup: float = 0.0, augment=None, **kwargs):
-    """Fit ``augment → net`` on integer labels with a warm-up/cosine schedule; returns ``fit``'s History.
-
-    ``optimizer="sgd"``: SGD with Nesterov momentum 0.9 and weight decay 5e-4 (He et al. 2016,
-    §4.2); ``"adam"``: Adam. The step is XLA-compiled and runs 16 batches per call.
-    ``kwargs`` go to ``fit`` (``validation_data``, ``verbose``…).
-    """
-    if optimizer not in ("sgd", "adam"):
-        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}.")
-    inputs = keras.Input(net.input_shape[1:])
-    model = keras.Model(inputs, net(augment(inputs) if augment is not None else inputs), name=f"train_{net.name}")
-    schedule = warmup_cosine(lr, epochs * -(-len(x) // batch_size), warmup)
-    if optimizer == "sgd":
-        opt = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    else:
-        opt = keras.optimizers.Adam(schedule)
-    model.compile(opt, "sparse_categorical_crossentropy", metrics=["accuracy"], jit_compile=True, steps_per_execution=16)
-    return fit(model, x, y, epochs=epochs, batch_size=batch_size, **kwargs)

@@ -1,0 +1,24 @@
+"""Training loops: ``fit`` and its callbacks, the classifier recipe, the GAN trainer, pre-training.
+
+``from dl_course import train`` gives every public name: ``train.fit(...)``, ``train.GAN(...)``,
+``train.greedy_pretrain(...)``. Backend-neutral (``keras`` only).
+"""
+
+from dl_course.train.classifier import train_classifier, warmup_cosine
+from dl_course.train.fitting import EpochTimer, InterruptAt, Interrupted, StopAfter, fit, run_dir
+from dl_course.train.gan import GAN, SampleGrid
+from dl_course.train.pretrain import greedy_pretrain
+
+__all__ = [
+    "GAN",
+    "EpochTimer",
+    "InterruptAt",
+    "Interrupted",
+    "SampleGrid",
+    "StopAfter",
+    "fit",
+    "greedy_pretrain",
+    "run_dir",
+    "train_classifier",
+    "warmup_cosine",
+]

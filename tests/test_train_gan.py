@@ -1,0 +1,236 @@
+"""The GAN trainer (``dl_course.train.GAN``) and its ``SampleGrid`` callback.
+
+The trainer's updates are checked against the two algorithms written out by hand with
+``tf.GradientTape`` and plain SGD, on every Keras backend that is installed.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from dl_course import models
+from dl_course.models.gan import TileToMap
+from dl_course.train import GAN, SampleGrid
+
+
+def small_cgan(seed=0, **kwargs):
+    keras.utils.set_random_seed(seed)
+    g = models.build("cdcgan_generator", latent_dim=8, filters=(16, 8))
+    d = models.build("cdcgan_discriminator", filters=(8, 16))
+    return GAN(g, d, seed=seed, **kwargs)
+
+
+def digits(n=32, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-1, 1, (n, 28, 28, 1)).astype("float32"), rng.integers(0, 10, n)
+
+
+def test_clear_errors():
+    g, d = models.build("gan_generator", hidden=(4,)), models.build("gan_discriminator", hidden=(4,))
+    with pytest.raises(ValueError, match="must both take a label, or neither"):
+        GAN(g, models.build("cdcgan_discriminator", filters=(8, 16)))
+    with pytest.raises(ValueError, match="updates must be one of"):
+        GAN(g, d, updates="sequential")
+    with pytest.raises(ValueError, match="only updates='alternating' takes more than 1"):
+        GAN(g, d, d_steps=5)
+    with pytest.raises(ValueError, match="positive integer"):
+        GAN(g, d, updates="alternating", d_steps=0)
+
+
+def test_one_train_step_changes_both_networks_and_starts_at_log2():
+    gan = small_cgan()
+    gan.compile(jit_compile=False)  # XLA compilation costs more than one CPU step
+    assert isinstance(gan.optimizer, keras.optimizers.Adam)
+    assert np.isclose(keras.ops.convert_to_numpy(gan.optimizer.learning_rate), 2e-4) and gan.optimizer.beta_1 == 0.5
+    x, y = digits()
+    g0 = [v.numpy().copy() for v in gan.generator.trainable_variables]
+    d0 = [v.numpy().copy() for v in gan.discriminator.trainable_variables]
+    logs = gan.train_on_batch((x, y), return_dict=True)
+    for before, v in zip(
+        g0 + d0, gan.generator.trainable_variables + gan.discriminator.trainable_variables
+    ):
+        assert not np.allclose(before, v.numpy()), v.path
+    # N(0, 0.02) weights give D(x) ≈ 1/2 at the start: d_loss ≈ 2 ln 2, g_loss ≈ ln 2.
+    assert abs(logs["d_loss"] - 2 * np.log(2)) < 0.15 and abs(logs["g_loss"] - np.log(2)) < 0.15
+    assert sorted(logs) == ["d_loss", "g_loss"]
+
+
+def test_sample_grid_saves_pngs(tmp_path):
+    gan = small_cgan()
+    gan.compile(jit_compile=False)
+    noise, labels = np.random.randn(10, 8).astype("float32"), np.arange(10)
+    first = keras.ops.convert_to_numpy(gan.generate(noise, labels))
+    grid = SampleGrid(noise, labels, directory=tmp_path, ncols=5)
+    gan.fit(digits(16), epochs=2, batch_size=8, verbose=0, callbacks=[grid])
+    assert grid.epochs == [0, 1, 2] and grid.samples[0].shape == (10, 28, 28, 1)
+    np.testing.assert_allclose(grid.samples[0], first, atol=1e-6)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "epoch_000.png",
+        "epoch_001.png",
+        "epoch_002.png",
+    ]
+    assert keras.utils.img_to_array(
+        keras.utils.load_img(tmp_path / "epoch_001.png", color_mode="grayscale")
+    ).shape == (56, 140, 1)
+
+
+def test_save_load_round_trip_and_sampling(tmp_path):
+    gan = small_cgan()
+    gan.compile(jit_compile=False)
+    gan.train_on_batch(digits())
+    noise, labels = np.random.randn(6, 8).astype("float32"), np.arange(6)
+    expected = keras.ops.convert_to_numpy(gan.generate(noise, labels))
+    gan.generator.save(tmp_path / "g.keras")
+    gan.discriminator.save(tmp_path / "d.keras")
+    g = keras.models.load_model(tmp_path / "g.keras")
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(g([noise, labels])), expected, atol=1e-5)
+    d = keras.models.load_model(tmp_path / "d.keras")
+    assert any(isinstance(layer, TileToMap) for layer in d.layers)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(d([expected, labels])),
+        keras.ops.convert_to_numpy(gan.discriminator([expected, labels])),
+        atol=1e-5,
+    )
+    gan.save(tmp_path / "gan.keras")
+    whole = keras.models.load_model(tmp_path / "gan.keras")
+    assert isinstance(whole, GAN) and whole.conditional and whole.latent_dim == 8
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(whole.generate(noise, labels)), expected, atol=1e-5
+    )
+    whole.train_on_batch(digits())  # still trainable after loading
+
+
+# --------------------------------------------------------------------------- the algorithms by hand
+
+# A toy GAN whose G ignores its noise (first kernel 0 and frozen), so every backend and every
+# device count sees the same samples; SGD, so that a wrongly scaled gradient shows.
+LR, BATCH = 0.05, 16
+TRAINER_SCRIPT = """
+import json, sys
+import numpy as np
+{setup}
+import keras
+from dl_course import models, runtime, train
+
+def toy_gan(updates, d_steps):
+    g, d = models.build("gan_generator", hidden=(8,)), models.build("gan_discriminator", hidden=(8,))
+    g.get_layer("dense1").trainable = False
+    return train.GAN(g, d, updates=updates, d_steps=d_steps, seed=0)
+
+data = np.load(sys.argv[1])
+weights = [data[f"w{{i}}"] for i in range(len(data.files) - 1)]
+out = {{"backend": keras.backend.backend()}}
+for updates in sys.argv[2:]:
+    d_steps = 2 if updates == "alternating" else 1
+    with runtime.scope({devices}):
+        gan = toy_gan(updates, d_steps)
+        gan.set_weights(weights)
+        gan.compile(keras.optimizers.SGD({lr}))
+        gan.fit(data["x"], batch_size={batch}, epochs=1, shuffle=False, verbose=0)
+    out[updates] = [w.tolist() for w in gan.get_weights()]
+print(json.dumps(out))
+"""
+
+
+def toy_start(path, n=48):
+    """Initial weights (G's first kernel 0, random biases) and real data, saved for the script."""
+    keras.utils.set_random_seed(0)
+    g, d = models.build("gan_generator", hidden=(8,)), models.build("gan_discriminator", hidden=(8,))
+    rng = np.random.default_rng(0)
+    g.get_layer("dense1").kernel.assign(np.zeros((2, 8), "float32"))
+    for layer in g.layers[1:] + d.layers[1:]:  # no unit at a ReLU's kink, where backends differ
+        if hasattr(layer, "bias"):
+            layer.bias.assign(rng.normal(scale=0.5, size=layer.bias.shape).astype("float32"))
+    weights = [v.numpy() for v in g.weights + d.weights]
+    x = rng.normal(size=(n, 2)).astype("float32")
+    np.savez(path, x=x, **{f"w{i}": w for i, w in enumerate(weights)})
+    return weights, x
+
+
+def by_hand(weights, x, updates, d_steps):
+    """Goodfellow et al. (2014) with the non-saturating G loss, one SGD step per gradient."""
+    g, d = models.build("gan_generator", hidden=(8,)), models.build("gan_discriminator", hidden=(8,))
+    for v, w in zip(g.weights + d.weights, weights, strict=True):
+        v.assign(w)
+    g_vars = g.trainable_variables[2:]  # dense1 stays fixed
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    z = np.zeros((BATCH, 2), "float32")  # any noise: G ignores it
+
+    def d_gradients(real):
+        with tf.GradientTape() as tape:
+            real_logits, fake_logits = d(real), d(g(z))
+            loss = bce(tf.ones_like(real_logits), real_logits) + bce(tf.zeros_like(fake_logits), fake_logits)
+        return tape.gradient(loss, d.trainable_variables)
+
+    def g_gradients():
+        with tf.GradientTape() as tape:
+            logits = d(g(z))
+            loss = bce(tf.ones_like(logits), logits)
+        return tape.gradient(loss, g_vars)
+
+    def sgd(grads, variables):
+        for grad, v in zip(grads, variables, strict=True):
+            v.assign_sub(LR * grad)
+
+    for start in range(0, len(x), BATCH):
+        real = x[start : start + BATCH]
+        if updates == "simultaneous":
+            d_grads, g_grads = d_gradients(real), g_gradients()  # both at the same point
+            sgd(d_grads, d.trainable_variables)
+            sgd(g_grads, g_vars)
+        else:
+            for _ in range(d_steps):
+                sgd(d_gradients(real), d.trainable_variables)
+            sgd(g_gradients(), g_vars)  # against the updated D
+    return [v.numpy() for v in g.weights + d.weights]
+
+
+def run_trainer(tmp_path, updates=("simultaneous", "alternating"), env=None, setup="", devices="None"):
+    """Train from ``toy_start`` in a new process: one epoch per kind of ``updates`` (d_steps 2 when alternating)."""
+    path = tmp_path / "start.npz"
+    weights, x = toy_start(path)
+    script = TRAINER_SCRIPT.format(setup=setup, devices=devices, lr=LR, batch=BATCH)
+    out = subprocess.run([sys.executable, "-c", script, str(path), *updates], capture_output=True, text=True,
+                         env={**os.environ, **(env or {})}, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return weights, x, json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def max_difference(a, b):
+    return max(float(np.abs(np.asarray(u) - np.asarray(v)).max()) for u, v in zip(a, b, strict=True))
+
+
+BACKENDS = {
+    "tensorflow": {},
+    "jax": {"KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"},
+    "torch": {"KERAS_BACKEND": "torch", "CUDA_VISIBLE_DEVICES": ""},
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_updates_match_the_algorithms_by_hand(tmp_path, backend):
+    pytest.importorskip(backend)
+    weights, x, result = run_trainer(tmp_path, env=BACKENDS[backend])
+    assert result["backend"] == backend
+    for updates, d_steps in (("simultaneous", 1), ("alternating", 2)):
+        expected = by_hand(weights, x, updates, d_steps)
+        assert max_difference(result[updates], expected) < 1e-5, updates
+        assert max_difference(result[updates], weights) > 1e-3  # it trained
+    assert max_difference(result["simultaneous"], result["alternating"]) > 1e-3
+
+
+def test_two_replicas_give_the_single_device_updates(tmp_path):
+    # Each replica differentiates its half of the batch and the optimizer sums the two gradients:
+    # without dividing each replica's loss by 2, every step would be twice too long.
+    setup = ("import tensorflow as tf\ntf.config.set_logical_device_configuration(tf.config.list_physical_devices('CPU')[0], "
+             "[tf.config.LogicalDeviceConfiguration()] * 2)")
+    for updates, d_steps in (("simultaneous", 1), ("alternating", 2)):
+        # one process each: TensorFlow keys a new strategy's collectives as it keyed the last one's
+        weights, x, result = run_trainer(tmp_path, [updates], setup=setup, devices='["/cpu:0", "/cpu:1"]')
+        assert max_difference(result[updates], by_hand(weights, x, updates, d_steps)) < 1e-5, updates
