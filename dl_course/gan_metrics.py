@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from dl_course import models
+from dl_course.models import gan
 
 
 def mode_coverage(samples, centers, std: float, min_share: float = 0.01) -> dict:
@@ -71,7 +72,7 @@ class ImageScorer:
             filters=filters,
             name="scorer",
         )
-        last = self.classifier.get_layer(f"conv{len(filters)}_lrelu").output
+        last = self.classifier.get_layer(gan.FEATURES).output
         pooled = keras.layers.GlobalAveragePooling2D(name="avg_pool")(last)
         self.features_model = keras.Model(self.classifier.input, pooled, name="scorer_features")
 

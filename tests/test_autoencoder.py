@@ -178,7 +178,7 @@ def test_greedy_pretrain_sets_every_hidden_layer():
 def test_greedy_pretrain_takes_any_keras_activation(activation):
     keras.utils.set_random_seed(0)
     model = ae.stacked_autoencoder(input_shape=(64,), hidden=(8, 4), classes=2, activation=activation)
-    losses = ae.greedy_pretrain(model, _stripes(64), epochs=1, batch_size=32, seed=0)
+    losses = train.greedy_pretrain(model, _stripes(64), epochs=1, batch_size=32, seed=0)
     assert len(losses) == 2 and all(np.isfinite(losses))
     dense = ae.dense_autoencoder(input_shape=(64,), code_size=4, activation=activation, code_activation=activation)
     assert dense.get_layer("code").activation is keras.activations.get(activation)

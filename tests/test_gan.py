@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from dl_course import models
+from dl_course.models import gan
 
 # --------------------------------------------------------------------------- builders
 
@@ -74,6 +75,7 @@ def test_dcgan_guidelines_in_the_layers():
         "conv1",
         "conv1_lrelu",
     ]  # no BN on D's input layer
+    assert d.get_layer(gan.FEATURES).output.shape[1:] == (7, 7, 32)  # the scorer's feature map
     assert all(
         layer.get_config()["negative_slope"] == 0.2
         for layer in d.layers

@@ -23,21 +23,13 @@ def test_adding_problem_constant_baseline_is_one_sixth():
 
 
 def test_generators_are_deterministic_under_a_seed():
-    for make in (sequences.adding_problem, sequences.noisy_sine):
+    for make in (sequences.adding_problem,):
         a, b, c = make(16, seed=3), make(16, seed=3), make(16, seed=4)
         np.testing.assert_array_equal(a[0], b[0])
         np.testing.assert_array_equal(a[1], b[1])
         assert not np.array_equal(a[0], c[0])
     assert sequences.date_pairs(20, seed=3) == sequences.date_pairs(20, seed=3)
     assert sequences.date_pairs(20, seed=3) != sequences.date_pairs(20, seed=4)
-
-
-def test_noisy_sine_shapes_and_clean_target():
-    x, y = sequences.noisy_sine(8, T=40, noise=0.0, seed=0)
-    assert x.shape == (8, 40, 1) and y.shape == (8, 1)
-    assert np.abs(x).max() <= 1.0 and np.abs(y).max() <= 1.0
-    noisy, _ = sequences.noisy_sine(8, T=40, noise=0.5, seed=0)
-    assert np.abs(noisy - x).std() > 0.2
 
 
 @pytest.mark.parametrize(
@@ -89,8 +81,6 @@ def test_clear_errors_on_bad_arguments():
         sequences.adding_problem(0)
     with pytest.raises(ValueError, match="n must be a positive integer, got 2.5"):
         sequences.date_pairs(2.5)
-    with pytest.raises(ValueError, match=r"noise \(a standard deviation\) must be a number ≥ 0"):
-        sequences.noisy_sine(4, noise=-1)
     with pytest.raises(ValueError, match=r"Bad date format '\{day\}"):
         sequences.date_pairs(4, formats=["{day}"])
     with pytest.raises(ValueError, match="at least one date format"):

@@ -1,8 +1,7 @@
-"""Synthetic sequence tasks generated with a seed: the adding problem, noisy sines, dates.
+"""Synthetic sequence tasks generated with a seed: the adding problem and dates.
 
-``adding_problem`` tests long-range memory (chapter 06); ``noisy_sine`` is a small
-forecasting series; ``date_pairs`` gives human-written dates and their ISO form for
-sequence-to-sequence translation, with ``encode_dates`` / ``decode_dates`` turning them
+``adding_problem`` tests long-range memory (chapter 06); ``date_pairs`` gives human-written
+dates and their ISO form for sequence-to-sequence translation, with ``encode_dates`` / ``decode_dates`` turning them
 into the integer arrays an encoder–decoder model trains on.
 """
 
@@ -12,7 +11,7 @@ import datetime as dt
 
 import numpy as np
 
-from dl_course.checks import check_number, check_positive
+from dl_course.checks import check_positive
 from dl_course.datasets.text import CharVocab
 
 MONTHS = (
@@ -64,25 +63,6 @@ def adding_problem(n: int, T: int = 100, seed: int = 0) -> tuple[np.ndarray, np.
     y = values[rows, first] + values[rows, second]
     x = np.stack([values, markers], axis=-1)
     return x.astype("float32"), y[:, None].astype("float32")
-
-
-def noisy_sine(
-    n: int, T: int = 50, noise: float = 0.1, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` windows of sine waves with random frequency and phase plus Gaussian noise.
-
-    ``x`` (n, T, 1) holds ``sin(ω t + φ) + ε`` for t = 0 … T-1 with ω ~ U(0.1, 0.5),
-    φ ~ U(0, 2π), ε ~ N(0, noise²); the target ``y`` (n, 1) is the noise-free next value
-    ``sin(ω T + φ)``. float32.
-    """
-    n, T = check_positive(n, "n"), check_positive(T, "T")
-    check_number(noise, "noise (a standard deviation)")
-    rng = np.random.default_rng(seed)
-    omega = rng.uniform(0.1, 0.5, size=(n, 1))
-    phase = rng.uniform(0.0, 2 * np.pi, size=(n, 1))
-    clean = np.sin(omega * np.arange(T + 1) + phase)
-    x = clean[:, :T] + rng.normal(0.0, noise, size=(n, T))
-    return x[..., None].astype("float32"), clean[:, T:].astype("float32")
 
 
 def format_date(day: dt.date, fmt: str) -> str:

@@ -29,6 +29,8 @@ LEAK = 0.2
 #: Torch code that accompanied the paper) rather than Keras's 0.99, so that the inference
 #: statistics are usable after a few hundred steps.
 BN_MOMENTUM = 0.9
+#: Name of the discriminator trunk's last activation: the feature map a scorer reads.
+FEATURES = "features"
 
 
 def _init():
@@ -171,7 +173,7 @@ def _discriminator_trunk(x, filters, kernel_size):
         )(x)
         if i > 1:
             x = keras.layers.BatchNormalization(momentum=BN_MOMENTUM, name=f"conv{i}_bn")(x)
-        x = keras.layers.LeakyReLU(LEAK, name=f"conv{i}_lrelu")(x)
+        x = keras.layers.LeakyReLU(LEAK, name=FEATURES if i == len(filters) else f"conv{i}_lrelu")(x)
     return x
 
 
