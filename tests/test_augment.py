@@ -27,8 +27,11 @@ def test_a_model_with_it_keeps_jit_compile():
 def test_bad_arguments():
     with pytest.raises(ValueError, match="padding must be a non-negative integer"):
         RandomCropFlip(-1)
-    with pytest.raises(ValueError, match=r"warmup is a share of the steps in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"warmup \(a share of the steps\) must be a number in \[0, 1\), got 1.5"):
         train.warmup_cosine(0.1, 100, warmup=1.5)
+    with pytest.raises(ValueError, match="optimizer must be one of 'sgd', 'adam', got 'rmsprop'"):
+        train.train_classifier(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]), np.zeros((2, 4)),
+                               np.zeros(2), epochs=1, batch_size=2, lr=0.1, optimizer="rmsprop")
 
 
 def test_warmup_cosine_rises_then_falls_to_zero():
