@@ -4,11 +4,14 @@
 
 The metrics are the lines `runtime.expect` printed (name, value, bound), so a table from one
 run can be compared with another's. Run it on an otherwise idle machine: the fast profile's
-target is ~90 s per notebook on two cores. ``--inplace`` also saves the outputs into the notebooks.
+target is ~90 s per notebook on two cores. The kernel's CPU seconds are printed too: they change
+little when other work shares the cores, and for these small models they are close to the wall
+time on an idle machine. ``--inplace`` also saves the outputs into the notebooks.
 """
 
 import argparse
 import re
+import resource
 import tempfile
 from pathlib import Path
 
@@ -31,6 +34,12 @@ def metrics(notebook: Path) -> list[dict]:
     return rows
 
 
+def kernel_cpu_seconds() -> float:
+    """User + system CPU seconds of the finished child processes (the notebook kernels)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*", help="chapter numbers (default: all)")
@@ -46,13 +55,16 @@ def main() -> None:
             out = path if args.inplace else Path(tmp) / path.name
             try:
                 failed = Path(tmp) / f"{path.stem}.failed.ipynb"
+                cpu = kernel_cpu_seconds()
                 seconds = f"{cli.run_notebook(path, args.profile, out, 1800, failed):.0f}"
+                cpu = f"{kernel_cpu_seconds() - cpu:.0f}"
                 results = metrics(out) or [{"metric": "—", "value": "", "bound": ""}]
             except Exception as err:  # report and go on with the next chapter
-                seconds, results = f"FAILED ({type(err).__name__})", [{"metric": "—", "value": "", "bound": ""}]
-            rows += [{"chapter": number, "seconds": seconds, **r} for r in results]
-            print(f"{path.name:<36} {seconds} s, {len(results)} metrics", flush=True)
-    table = pd.DataFrame(rows, columns=["chapter", "seconds", "metric", "value", "bound"])
+                seconds, cpu = f"FAILED ({type(err).__name__})", ""
+                results = [{"metric": "—", "value": "", "bound": ""}]
+            rows += [{"chapter": number, "seconds": seconds, "CPU seconds": cpu, **r} for r in results]
+            print(f"{path.name:<36} {seconds} s, {cpu} CPU s, {len(results)} metrics", flush=True)
+    table = pd.DataFrame(rows, columns=["chapter", "seconds", "CPU seconds", "metric", "value", "bound"])
     print(f"\nprofile {args.profile}, as a Markdown table:\n")
     print("| " + " | ".join(table.columns) + " |\n|" + "---|" * len(table.columns))
     for row in table.itertuples(index=False):
