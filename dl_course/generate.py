@@ -1,4 +1,5 @@
-"""Text generation with a trained ``char_rnn`` language model: temperature sampling.
+"""Generation with trained sequence models: temperature sampling from a ``char_rnn`` language
+model, and greedy decoding with a seq2seq translator.
 
 Generation feeds each sampled character back in as the next input (课件: 字符生成, 语言模型).
 :func:`char_rnn_stepper` runs the model one character at a time with the NumPy forward
@@ -12,6 +13,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
+from dl_course.checks import check_positive
 from dl_course.models.recurrent import EMBEDDING, NEXT_CHAR
 from dl_course.scratch import rnn as scratch
 from dl_course.scratch.activations import softmax
@@ -102,3 +104,28 @@ def sample_text(
             break
         probs = step(token)
     return vocab.decode(generated)
+
+
+def greedy_decode(
+    model: keras.Model, source_ids, length: int, start_id: int, batch_size: int = 512
+):
+    """Greedy decoding: start from ``start_id`` and feed back the most probable symbol.
+
+    Calls ``model`` (inputs ``[source_ids, decoder_in]``) ``length`` times; step t fills
+    position t + 1 of ``decoder_in`` with the argmax at position t, which only depends on
+    earlier positions because the decoder is causal. Returns int ids (batch, length).
+    """
+    check_positive(length, "length")
+    source_ids = np.asarray(source_ids)
+    if source_ids.ndim != 2:
+        raise ValueError(f"source_ids must be (batch, source steps), got shape {source_ids.shape}.")
+    decoder_in = np.full((len(source_ids), length), start_id, dtype="int32")
+    out = np.zeros_like(decoder_in)
+    for t in range(length):
+        for i in range(0, len(source_ids), batch_size):
+            rows = slice(i, i + batch_size)
+            probs = model([source_ids[rows], decoder_in[rows]], training=False)
+            out[rows, t] = keras.ops.convert_to_numpy(probs)[:, t].argmax(axis=-1)
+        if t + 1 < length:
+            decoder_in[:, t + 1] = out[:, t]
+    return out

@@ -18,8 +18,8 @@ import numpy as np
 
 from dl_course import models, runtime, train
 from dl_course.datasets import sequences, text
+from dl_course.generate import greedy_decode
 from dl_course.models.recurrent import recurrent_layer
-from dl_course.models.seq2seq import greedy_decode
 
 #: Labels of the recurrent cells compared on the adding problem.
 CELL_LABELS = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}

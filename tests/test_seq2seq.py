@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from dl_course import models
+from dl_course import generate, models
 from dl_course.models import seq2seq
 
 SMALL = dict(source_vocab=20, target_vocab=8, embed_dim=8, units=16)
@@ -60,15 +60,15 @@ def test_decoder_is_causal_so_greedy_decoding_matches_the_model():
     keras.utils.set_random_seed(1)
     model = models.build("seq2seq_attention", **SMALL)
     source, _ = _batch()
-    out = seq2seq.greedy_decode(model, source, length=5, start_id=1)
+    out = generate.greedy_decode(model, source, length=5, start_id=1)
     assert out.shape == (3, 5) and out.dtype == np.int32
     # feeding the decoded sequence back (teacher forcing) reproduces every argmax
     decoder_in = np.concatenate([np.ones((3, 1), "int32"), out[:, :-1]], axis=1)
     np.testing.assert_array_equal(np.asarray(model([source, decoder_in])).argmax(-1), out)
     with pytest.raises(ValueError, match="length must be a positive integer"):
-        seq2seq.greedy_decode(model, source, length=0, start_id=1)
+        generate.greedy_decode(model, source, length=0, start_id=1)
     with pytest.raises(ValueError, match=r"source_ids must be \(batch, source steps\)"):
-        seq2seq.greedy_decode(model, source[0], length=3, start_id=1)
+        generate.greedy_decode(model, source[0], length=3, start_id=1)
 
 
 def test_save_and_load_round_trip(tmp_path):

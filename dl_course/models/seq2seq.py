@@ -3,7 +3,7 @@
 Slides: seed 003 (Seq2Seq, Attention), seed 002 ⑷ (LSTM, forget-gate bias 1). Both models
 take ``[source_ids, decoder_in]`` and return per-step softmax probabilities over the target
 vocabulary. Training uses teacher forcing (``decoder_in`` is the true target shifted right
-behind a start token); ``greedy_decode`` feeds the model its own predictions instead.
+behind a start token); ``dl_course.generate.greedy_decode`` feeds the model its own predictions.
 Every LSTM here is built with ``unit_forget_bias=True``: the forget gate's bias starts at 1
 (Jozefowicz et al. 2015; seed 002: "遗忘门的偏置 … 取 1 或 2") so memory is kept at first.
 """
@@ -11,7 +11,6 @@ Every LSTM here is built with ``unit_forget_bias=True``: the forget gate's bias 
 from __future__ import annotations
 
 import keras
-import numpy as np
 
 from dl_course.checks import check_positive
 from dl_course.models import register
@@ -133,28 +132,3 @@ def attention_model(model: keras.Model) -> keras.Model:
     except ValueError:
         raise ValueError(f"model {model.name!r} has no layer named 'attention'.") from None
     return keras.Model(model.inputs, layer.output[1], name=f"{model.name}_weights")
-
-
-def greedy_decode(
-    model: keras.Model, source_ids, length: int, start_id: int, batch_size: int = 512
-):
-    """Greedy decoding: start from ``start_id`` and feed back the most probable symbol.
-
-    Calls ``model`` (inputs ``[source_ids, decoder_in]``) ``length`` times; step t fills
-    position t + 1 of ``decoder_in`` with the argmax at position t, which only depends on
-    earlier positions because the decoder is causal. Returns int ids (batch, length).
-    """
-    check_positive(length, "length")
-    source_ids = np.asarray(source_ids)
-    if source_ids.ndim != 2:
-        raise ValueError(f"source_ids must be (batch, source steps), got shape {source_ids.shape}.")
-    decoder_in = np.full((len(source_ids), length), start_id, dtype="int32")
-    out = np.zeros_like(decoder_in)
-    for t in range(length):
-        for i in range(0, len(source_ids), batch_size):
-            rows = slice(i, i + batch_size)
-            probs = model([source_ids[rows], decoder_in[rows]], training=False)
-            out[rows, t] = keras.ops.convert_to_numpy(probs)[:, t].argmax(axis=-1)
-        if t + 1 < length:
-            decoder_in[:, t + 1] = out[:, t]
-    return out
