@@ -28,7 +28,7 @@ def test_dense_without_bias_on_sequence():
 
 
 def test_inception_5x5_and_bottleneck_multiplications():
-    # Slide 001 / GoogLeNet: 28×28×192 → 5×5 conv to 32 maps, with and without a 1×1 bottleneck.
+    # 课件 / GoogLeNet: 28×28×192 → 5×5 conv to 32 maps, with and without a 1×1 bottleneck.
     direct = table_of((28, 28, 192), keras.layers.Conv2D(32, 5, padding="same", name="c5"))
     assert direct.loc["c5", "macs"] == 120_422_400
     reduced = table_of(
@@ -66,7 +66,7 @@ def test_depthwise_and_separable():
 
 
 def test_depthwise_separable_cost_ratio():
-    # Cost ratio 1/N + 1/D_K² of MobileNet (slide 001) for D_K = 3, N = 64.
+    # Cost ratio 1/N + 1/D_K² of MobileNet (课件) for D_K = 3, N = 64.
     sep = table_of((16, 16, 32), keras.layers.SeparableConv2D(64, 3, padding="same", name="s"))
     std = table_of((16, 16, 32), keras.layers.Conv2D(64, 3, padding="same", name="s"))
     ratio = sep.loc["s", "macs"] / std.loc["s", "macs"]

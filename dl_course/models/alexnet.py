@@ -27,8 +27,8 @@ def alexnet(
     """AlexNet: 5 convolutions (ReLU, LRN, overlapping 3×3/2 max-pooling) and 3 dense layers.
 
     Krizhevsky et al., "ImageNet Classification with Deep Convolutional Neural Networks",
-    NIPS 2012, Fig. 2. Slides 001 (≈ 60 M parameters, group convolution), 002 ⑻ (layer by
-    layer, 48/128/192/192/128 kernels on each of the two GPUs), 003.
+    NIPS 2012, Fig. 2. 课件: AlexNet (≈ 60 M parameters, group convolution; layer by
+    layer, 48/128/192/192/128 kernels on each of the two GPUs).
 
     ``groups=2`` reproduces the two-GPU split: conv2, conv4 and conv5 see only the half of
     the previous layer on their own GPU (grouped convolution); conv3 and the dense layers

@@ -153,7 +153,7 @@ def dense_autoencoder(
 ):
     """Fully connected autoencoder ``x → hidden… → code → …hidden → x̂`` (mirrored decoder).
 
-    Slide 004 (自编码器 h = σ(Wx + b); 正则/稀疏/去噪自编码器); Hinton & Salakhutdinov 2006.
+    课件: 自编码器 (h = σ(Wx + b); 正则/稀疏/去噪自编码器); Hinton & Salakhutdinov 2006.
     ``sparsity="l1"`` adds ``sparsity_weight · Σ|h|`` per sample, averaged over the batch;
     ``sparsity="kl"`` adds ``sparsity_weight · Σ_j KL(ρ ‖ ρ̂_j)`` with ρ = ``sparsity_target``.
     ``denoising`` > 0 masks that share of the inputs while training (Vincent et al. 2008).
@@ -197,7 +197,7 @@ def conv_autoencoder(
 ):
     """Convolutional autoencoder: stride-2 convolutions down, transposed convolutions up.
 
-    Masci et al. 2011 (convolutional autoencoders); slide 004 (自编码器). Each encoder
+    Masci et al. 2011 (convolutional autoencoders); 课件: 自编码器. Each encoder
     convolution halves height and width, so both must be divisible by ``2 ** len(filters)``;
     the last encoder layer (``code``) is the code map. The decoder mirrors the encoder and
     ends in a sigmoid with the input's channels. ``sparsity="kl"`` needs a sigmoid code:
@@ -248,7 +248,7 @@ def stacked_autoencoder(
     Its hidden layers are meant to be initialised by ``dl_course.train.greedy_pretrain`` (stacked
     autoencoders, Bengio et al. 2007; stacked denoising autoencoders, Vincent et al. 2010)
     or from a DBN's RBMs (``dl_course.models.dbn.dbn_classifier``), then fine-tuned with labels.
-    Slides 001 (无监督逐层训练, 预训练+微调) and 004 (堆叠自编码器, 逐层贪婪预训练).
+    课件: 无监督逐层训练 (预训练+微调), 堆叠自编码器, 逐层贪婪预训练.
 
     Default configuration (784-500-500-2000-10, Hinton et al. 2006): 1,665,010 parameters.
     """

@@ -1,8 +1,8 @@
 """Reusable building blocks of the chapter-04 architectures (functional Keras, ``keras.ops`` only).
 
-Each block takes a tensor and returns a tensor; ``name`` prefixes its layer names. Slides:
-001 (conv / depthwise / separable / group convolution, ResNet unit, 1×1 convolution,
-Inception, MobileNet V1/V2/V3, SE), 003 (NiN, Inception, ResNet, DenseNet).
+Each block takes a tensor and returns a tensor; ``name`` prefixes its layer names. 课件:
+conv / depthwise / separable / group convolution, 1×1 convolution, NiN, Inception,
+ResNet unit, DenseNet, MobileNet V1/V2/V3, SE.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ _DOC = """
     Huang et al., "Densely Connected Convolutional Networks", CVPR 2017, Table 1 (DenseNet-BC):
     7×7/2 stem and 3×3/2 max-pool, four dense blocks joined by transitions, BN-ReLU, average
     pool, FC. Growth rate k = 32, bottleneck 1×1 convolutions with 4k filters, compression
-    0.5. Slide 003 (DenseNet).
+    0.5. 课件: DenseNet.
 
     Convolutions have no biases (BN follows). The count is of the default configuration
     (224×224×3, 1000 classes): trainable parameters (BN's moving statistics excluded), the

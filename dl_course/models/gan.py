@@ -2,8 +2,8 @@
 
 Goodfellow et al. 2014, "Generative Adversarial Nets"; Radford, Metz & Chintala 2015,
 "Unsupervised Representation Learning with Deep Convolutional GANs" (DCGAN, section 3);
-Mirza & Osindero 2014, "Conditional Generative Adversarial Nets". Slides: 002 ⑻ (generator G,
-discriminator D, the forger and the police, a cDCGAN on MNIST), 004 (GAN).
+Mirza & Osindero 2014, "Conditional Generative Adversarial Nets". 课件: GAN (generator G,
+discriminator D, the forger and the police, a cDCGAN on MNIST).
 
 Discriminators return one logit (no sigmoid): the sigmoid of the papers is folded into the
 loss, ``binary_crossentropy(from_logits=True)``, which is the same function, computed stably.
@@ -265,7 +265,7 @@ def cdcgan_generator(
     kernel_size: int = 5,
     name: str = "cdcgan_generator",
 ):
-    """Conditional DCGAN generator G(z, y) for 28×28 digits (Mirza & Osindero 2014; slide 002 ⑻).
+    """Conditional DCGAN generator G(z, y) for 28×28 digits (Mirza & Osindero 2014; 课件: cDCGAN).
 
     The class label ``y`` is embedded (``Embedding(classes, embedding_dim)``) and
     concatenated to the noise ``z``; the rest is the DCGAN generator

@@ -51,8 +51,8 @@ def googlenet(
     """GoogLeNet: stem (7×7/2, 3×3/2 pool, 1×1 and 3×3 convs), Inception 3a–5b, average pool, FC.
 
     Szegedy et al., "Going Deeper with Convolutions", CVPR 2015, Table 1 and Fig. 3.
-    Slides 001 (1×1 bottleneck, Inception module, 28×28×192 → 120,422,400 vs 12,443,648
-    multiplications; Inception(3a) outputs 256 channels; side branches), 003.
+    课件: GoogLeNet (1×1 bottleneck, Inception module, 28×28×192 → 120,422,400 vs
+    12,443,648 multiplications; Inception(3a) outputs 256 channels; side branches).
 
     All convolutions have biases and ReLU, no batch normalisation (that came with Inception
     v2). Default configuration (224×224×3, 1000 classes, no auxiliary heads):

@@ -1,5 +1,5 @@
 """LeNet-5 (LeCun, Bottou, Bengio & Haffner 1998, "Gradient-based learning applied to document
-recognition", Proc. IEEE 86(11)), as on the course slides (seed 000: LeNet-5 各层).
+recognition", Proc. IEEE 86(11)), as in 课件 (LeNet-5 各层).
 
 ``variant="paper"`` keeps the paper's layers: trainable subsampling (S2, S4), the partial
 C3 connection table (Table I) and the scaled tanh squashing function. ``variant="modern"``
@@ -176,7 +176,7 @@ def lenet5(
     name: str = "lenet5",
     variant: str = "paper",
 ):
-    """LeNet-5: C1 → S2 → C3 → S4 → C5 → F6 → output (LeCun et al. 1998; slide 000).
+    """LeNet-5: C1 → S2 → C3 → S4 → C5 → F6 → output (LeCun et al. 1998; 课件: LeNet-5).
 
     ``variant="paper"``: 5×5 convolutions, trainable subsampling (``Subsampling``), C3 with
     the partial connection table (``PartialConv2D``, ``c3_table()``), and the squashing

@@ -24,8 +24,8 @@ def mlp(
 ):
     """Fully connected network: ``Flatten → [Dense(h) → activation → Dropout] × len(hidden) → Dense(classes)``.
 
-    Slides: 002 ⑹ (M-P neuron, multilayer perceptron), 004 (softmax regression, MLP, L2
-    weight decay, dropout, Xavier init). ``hidden=()`` gives softmax regression, and with
+    课件: M-P neuron, multilayer perceptron, softmax regression, L2
+    weight decay, dropout, Xavier init. ``hidden=()`` gives softmax regression, and with
     ``classes=1, classifier_activation=None`` linear regression. ``kernel_initializer``
     defaults to Glorot/Xavier uniform (Glorot & Bengio 2010).
 

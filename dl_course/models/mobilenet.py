@@ -94,8 +94,8 @@ def mobilenet_v1(
     """MobileNet V1: 3×3/2 conv, 13 depthwise-separable blocks, average pool, FC.
 
     Howard et al., "MobileNets: Efficient Convolutional Neural Networks for Mobile Vision
-    Applications", 2017, Table 1; ``alpha`` is the width multiplier (§3.3). Slide 001
-    (depthwise, pointwise and separable convolution; MobileNet V1).
+    Applications", 2017, Table 1; ``alpha`` is the width multiplier (§3.3). 课件:
+    depthwise, pointwise and separable convolution; MobileNet V1.
 
     Convolutions have no biases (BN follows). Default configuration (224×224×3, 1000
     classes, alpha = 1): **4,231,976** trainable parameters, the paper's 4.2 M and the
@@ -126,8 +126,8 @@ def mobilenet_v2(
     """MobileNet V2: 3×3/2 conv, 17 inverted residual blocks (linear bottlenecks), 1×1 conv, FC.
 
     Sandler et al., "MobileNetV2: Inverted Residuals and Linear Bottlenecks", CVPR 2018,
-    Table 2; ``alpha`` is the width multiplier (channels rounded to multiples of 8). Slide 001
-    (MobileNet V2: linear bottleneck, inverted residual; V1 vs V2 vs ResNet).
+    Table 2; ``alpha`` is the width multiplier (channels rounded to multiples of 8). 课件:
+    MobileNet V2 (linear bottleneck, inverted residual; V1 vs V2 vs ResNet).
 
     Convolutions have no biases (BN follows), ReLU6 activations. Default configuration
     (224×224×3, 1000 classes, alpha = 1): **3,504,872** trainable parameters, the paper's
@@ -185,7 +185,7 @@ _V3_DOC = """
     Howard et al., "Searching for MobileNetV3", ICCV 2019, Tables 1 (Large) and 2 (Small):
     h-swish stem, bneck blocks (inverted residual, optional squeeze-and-excitation with a
     hard-sigmoid gate squeezing to 1/4 of the expanded channels rounded to multiples of 8),
-    1×1 conv, two FC layers; h-swish(x) = x·ReLU6(x + 3)/6. Slide 001 (MobileNet V3: swish /
+    1×1 conv, two FC layers; h-swish(x) = x·ReLU6(x + 3)/6. 课件: MobileNet V3 (swish /
     h-swish, bneck, SE).
 
     Convolutions other than SE's have no biases (BN follows); the last layers are dense with

@@ -32,8 +32,8 @@ def nin(
     """NiN for ImageNet: four mlpconv layers, the last one producing one map per class.
 
     Lin et al., "Network In Network", ICLR 2014, §3 (mlpconv = micro MLP as 1×1
-    convolutions, global average pooling replaces the dense classifier). Slides 001 (1×1
-    convolution), 003 (NiN). Layer sizes of the authors' ImageNet model: 11×11/4 (96),
+    convolutions, global average pooling replaces the dense classifier). 课件: 1×1
+    convolution, NiN. Layer sizes of the authors' ImageNet model: 11×11/4 (96),
     5×5 (256), 3×3 (384), each with two 1×1 "cccp" layers and a 3×3/2 max-pool, then 3×3
     (1024) → 1×1 (1024) → 1×1 (classes) → global average pooling → softmax.
 

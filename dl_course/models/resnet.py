@@ -21,8 +21,8 @@ _IMAGENET_DOC = """
     He et al., "Deep Residual Learning for Image Recognition", CVPR 2016, Table 1: 7×7/2 stem,
     3×3/2 max-pool, four stages of residual blocks (conv2_x … conv5_x; 64, 128, 256, 512
     filters), average pool, FC. Option B: identity shortcuts, 1×1 projections where the shape
-    changes. Slides 001 (residual unit, identity shortcut, "a matrix W_s when dimensions
-    differ"), 002 (152 layers), 003.
+    changes. 课件: ResNet (residual unit, identity shortcut, "a matrix W_s when
+    dimensions differ", 152 layers).
 
     The count is of the default configuration (224×224×3, 1000 classes). Minimum input 32×32,
     the total stride.
@@ -30,7 +30,7 @@ _IMAGENET_DOC = """
 _CIFAR_DOC = """
     He et al. 2016, §4.2: 3×3 conv (16 filters), three stages of n basic blocks (16, 32, 64
     filters), average pool, FC: 6n + 2 layers. Option A: parameter-free shortcuts that
-    subsample and zero-pad channels. Slides 001 (residual unit), 003 (ResNet).
+    subsample and zero-pad channels. 课件: ResNet (residual unit).
 
     The count is of the default configuration (32×32×3, 10 classes, option A); the paper
     gives 0.27 M for ResNet-20 and 1.7 M for ResNet-110. ``shortcut="B"`` uses 1×1

@@ -1,11 +1,11 @@
 """Encoder–decoder sequence-to-sequence models (chapter 06), with and without attention.
 
-Slides: seed 003 (Seq2Seq, Attention), seed 002 ⑷ (LSTM, forget-gate bias 1). Both models
+课件: Seq2Seq, Attention; LSTM (forget-gate bias 1). Both models
 take ``[source_ids, decoder_in]`` and return per-step softmax probabilities over the target
 vocabulary. Training uses teacher forcing (``decoder_in`` is the true target shifted right
 behind a start token); ``dl_course.generate.greedy_decode`` feeds the model its own predictions.
 Every LSTM here is built with ``unit_forget_bias=True``: the forget gate's bias starts at 1
-(Jozefowicz et al. 2015; seed 002: "遗忘门的偏置 … 取 1 或 2") so memory is kept at first.
+(Jozefowicz et al. 2015; 课件 LSTM: "遗忘门的偏置 … 取 1 或 2") so memory is kept at first.
 """
 
 from __future__ import annotations

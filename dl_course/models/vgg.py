@@ -13,7 +13,7 @@ WIDTHS = (64, 128, 256, 512, 512)  # filters of the five stages, Table 1 of the 
 _EXAMPLE = dict(input_shape=(32, 32, 3), classes=10, fc_units=64)
 _DOC = """
     Simonyan & Zisserman, "Very Deep Convolutional Networks for Large-Scale Image
-    Recognition", ICLR 2015, Table 1. Slides 001 (VGG-16), 003, 004 (3×3 stacking: two 3×3
+    Recognition", ICLR 2015, Table 1. 课件: VGG-16 (3×3 stacking: two 3×3
     layers see 5×5 with 18C² instead of 25C² weights, three see 7×7 with 27C² instead of 49C²).
 
     All convolutions are 3×3, stride 1, "same" padding; five 2×2 max-pools halve the size, so

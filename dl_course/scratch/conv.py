@@ -1,4 +1,4 @@
-"""Convolution and pooling in NumPy, forward and backward (slides 000: 卷积层误差传播, 池化层误差传递).
+"""Convolution and pooling in NumPy, forward and backward (课件: 卷积层误差传播, 池化层误差传递).
 
 Layouts follow TensorFlow: images are NHWC ``(batch, height, width, channels)``, filters are
 HWIO ``(kh, kw, in_channels, out_channels)``. Like every deep-learning framework, "convolution"

@@ -4,7 +4,7 @@ Hopfield 1982. States are ±1; the Hebb rule stores P patterns as
 ``W = (1/N) Σ_p ξ_p ξ_pᵀ`` with a zero diagonal. Asynchronous updates
 ``s_i ← sign(Σ_j W_ij s_j)`` never raise the energy ``E(s) = −½ sᵀWs``, so a corrupted pattern
 rolls downhill to the nearest stored one while P stays below about 0.138 N.
-Slide 002 ⑻ (对称连接网络: 没有隐藏单元的对称连接网络被称为 Hopfield 网络).
+课件 (对称连接网络: 没有隐藏单元的对称连接网络被称为 Hopfield 网络).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """A multilayer perceptron with forward and backward passes written out in NumPy.
 
-Slides 000 (结点计算, 链式法则), 001 (BP 网络) and 004 (反向传播, softmax 与交叉熵, 权重衰减):
+课件 (结点计算, 链式法则, BP 网络, 反向传播, softmax 与交叉熵, 权重衰减):
 each layer computes ``z = a W + b``, ``a = f(z)``; the output layer is a softmax with
 cross-entropy loss, whose gradient with respect to its logits is ``(p − onehot(y)) / n``.
 Backpropagation walks the chain rule from the loss back to every weight.

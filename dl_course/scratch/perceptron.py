@@ -1,6 +1,6 @@
 """Single neurons and their learning rules: perceptron, Hebb, Delta (LMS).
 
-Slides 002 ⑹ and 004: the M-P neuron computes ``o = step(w·x + b)``; the perceptron rule
+课件 (感知机): the M-P neuron computes ``o = step(w·x + b)``; the perceptron rule
 ``w_i ← w_i + η(t − o)x_i`` converges on linearly separable data (AND, OR, NOT) and never
 on XOR. The Delta/LMS rule is the same update with the linear output ``w·x + b`` in place of
 ``o``: gradient descent on the squared error. Labels are 0/1 throughout.

@@ -6,7 +6,7 @@ layer, ``p(h_j = 1 | v) = σ(c_j + vᵀW_j)`` and ``p(v_i = 1 | h) = σ(b_i + W_
 gives the free energy ``F(v) = −bᵀv − Σ_j log(1 + exp(c_j + vᵀW_j))`` with ``p(v) = exp(−F)/Z``.
 Training follows contrastive divergence CD-k (Hinton 2002; "A practical guide to training
 RBMs", Hinton 2010). A DBN stacks RBMs trained greedily, each on the hidden activations of
-the one below (Hinton, Osindero & Teh 2006). Slides 001 (Boltzmann 机), 002 ⑻ and 004 (RBM, DBN).
+the one below (Hinton, Osindero & Teh 2006). 课件: Boltzmann 机, RBM, DBN.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The forward passes take weights exactly as Keras stores them (``layer.get_weights()``) and
 use its row-vector convention, ``x_t @ kernel + h_{t-1} @ recurrent_kernel + bias``, so their
 outputs equal ``keras.layers.SimpleRNN/LSTM/GRU(return_sequences=True)``. In the slides'
-notation (seed 002 ⑵) the SimpleRNN is
+notation (课件: 循环神经网络) the SimpleRNN is
 
     h_t = tanh(U x_t + W h_{t-1} + b),   o_t = V h_t + c,   p_t = softmax(o_t),
 

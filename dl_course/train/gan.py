@@ -2,7 +2,7 @@
 
 Goodfellow et al. 2014, "Generative Adversarial Nets" (Algorithm 1; the non-saturating
 generator loss of section 3); Radford, Metz & Chintala 2015 (DCGAN, section 4: Adam with
-learning rate 2e-4 and β1 = 0.5). Slides: 002 ⑻ and 004 (GAN).
+learning rate 2e-4 and β1 = 0.5). 课件: 生成对抗网络 (GAN).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Greedy layer-wise pre-training: each hidden layer of a classifier trained as an autoencoder.
 
 Bengio et al. 2007 (stacked autoencoders); Vincent et al. 2010 (stacked denoising
-autoencoders). Slides 001 (无监督逐层训练) and 004 (逐层贪婪预训练).
+autoencoders). 课件: 无监督逐层训练, 逐层贪婪预训练.
 """
 
 from __future__ import annotations
