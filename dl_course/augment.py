@@ -11,6 +11,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from dl_course.checks import check_positive
+
 
 @keras.saving.register_keras_serializable(package="dl_course")
 class RandomCropFlip(keras.layers.Layer):
@@ -22,8 +24,7 @@ class RandomCropFlip(keras.layers.Layer):
 
     def __init__(self, padding: int = 4, flip: bool = True, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(padding, int) or padding < 0:
-            raise ValueError(f"padding must be a non-negative integer, got {padding!r}.")
+        padding = check_positive(padding, "padding (zeros on each side)", minimum=0)
         self.padding, self.flip, self.seed = padding, flip, seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 

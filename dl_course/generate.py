@@ -13,7 +13,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from dl_course.checks import check_positive
+from dl_course.checks import check_number, check_positive
 from dl_course.models.recurrent import EMBEDDING, NEXT_CHAR
 from dl_course.scratch import rnn as scratch
 from dl_course.scratch.activations import softmax
@@ -26,8 +26,7 @@ def sample_next(probs, temperature: float = 1.0, rng=None, banned=()) -> int:
     repetitive text), T > 1 flattens it (more varied, more mistakes); ``temperature=0``
     takes the most probable index. ``banned`` ids (e.g. padding) are never drawn.
     """
-    if not temperature >= 0:
-        raise ValueError(f"temperature must be ≥ 0, got {temperature!r}.")
+    temperature = check_number(temperature, "temperature")
     logp = np.log(np.maximum(np.asarray(probs, dtype=np.float64), 1e-30))
     logp[list(banned)] = -np.inf
     if temperature == 0:

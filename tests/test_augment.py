@@ -25,8 +25,10 @@ def test_a_model_with_it_keeps_jit_compile():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="padding must be a non-negative integer"):
+    with pytest.raises(ValueError, match=r"padding \(zeros on each side\) must be an integer ≥ 0"):
         RandomCropFlip(-1)
+    with pytest.raises(ValueError, match=r"padding .* got True"):
+        RandomCropFlip(True)
     with pytest.raises(ValueError, match=r"warmup \(a share of the steps\) must be a number in \[0, 1\), got 1.5"):
         train.warmup_cosine(0.1, 100, warmup=1.5)
     with pytest.raises(ValueError, match="optimizer must be one of 'sgd', 'adam', got 'rmsprop'"):

@@ -25,7 +25,7 @@ def test_sample_next_temperature():
     cold = [generate.sample_next(probs, 0.2, rng) for _ in range(500)]
     hot = [generate.sample_next(probs, 5.0, rng) for _ in range(500)]
     assert np.mean(np.array(cold) == 2) > 0.95 > np.mean(np.array(hot) == 2)
-    with pytest.raises(ValueError, match="temperature must be ≥ 0"):
+    with pytest.raises(ValueError, match="temperature must be a number ≥ 0"):
         generate.sample_next(probs, temperature=-1)
 
 

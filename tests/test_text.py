@@ -144,6 +144,8 @@ def test_next_char_windows():
         text.next_char_windows(np.arange(4), length=4)
     with pytest.raises(ValueError, match="1-D"):
         text.next_char_windows(np.zeros((2, 9)), length=4)
+    with pytest.raises(ValueError, match="step must be a positive integer, got 0"):
+        text.next_char_windows(ids, length=4, step=0)
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ def test_clear_errors():
         GAN(g, d, updates="sequential")
     with pytest.raises(ValueError, match="only updates='alternating' takes more than 1"):
         GAN(g, d, d_steps=5)
-    with pytest.raises(ValueError, match="positive integer"):
+    with pytest.raises(ValueError, match="d_steps .* must be a positive integer"):
         GAN(g, d, updates="alternating", d_steps=0)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dl_course.checks import is_int
 from dl_course.datasets import cifar10, fashion_mnist, mnist
 
 #: The labelled image data sets ``prepare`` handles, by name.
@@ -28,14 +29,10 @@ SCALES = {
 }
 
 
-def _is_int(n) -> bool:
-    return isinstance(n, (int, np.integer)) and not isinstance(n, bool)
-
-
 def subset(x, y, n: int, seed: int = 0):
     """A seeded random subset of ``n`` examples of ``(x, y)`` in their original order (all of
     them when ``n`` ≥ len)."""
-    if not _is_int(n) or n < 1:
+    if not is_int(n) or n < 1:
         raise ValueError(f"n must be a positive integer (the number of examples to keep), got {n!r}.")
     if len(x) != len(y):
         raise ValueError(f"x and y differ in length: {len(x)} vs {len(y)}.")
@@ -50,16 +47,16 @@ def _check(name, train, test, scale, pad, channels, flatten, seed) -> tuple[int,
     if name not in IMAGES:
         raise ValueError(f"Unknown image data set {name!r}; prepare knows: {', '.join(IMAGES)}.")
     for label, n in (("train", train), ("test", test)):
-        if n is not None and (not _is_int(n) or n < 1):
+        if n is not None and (not is_int(n) or n < 1):
             raise ValueError(f"{label} must be a positive number of images, or None for all of them; got {n!r}.")
     if scale is not None and scale not in SCALES:
         raise ValueError(f"Unknown scale {scale!r}; choose one of {', '.join(SCALES)}, or None for uint8 pixels.")
-    if not _is_int(pad) or pad < 0:
+    if not is_int(pad) or pad < 0:
         raise ValueError(f"pad must be a number of pixels ≥ 0 added on each side, got {pad!r}.")
     if channels and flatten:
         raise ValueError("channels=True (images with a channel axis) and flatten=True (one row per image) exclude each other; choose one.")
-    seeds = (seed, seed) if _is_int(seed) else seed
-    if not (isinstance(seeds, (tuple, list)) and len(seeds) == 2 and all(_is_int(s) for s in seeds)):
+    seeds = (seed, seed) if is_int(seed) else seed
+    if not (isinstance(seeds, (tuple, list)) and len(seeds) == 2 and all(is_int(s) for s in seeds)):
         raise ValueError(f"seed must be an integer, or a pair (train seed, test seed) of integers; got {seed!r}.")
     return tuple(seeds)
 

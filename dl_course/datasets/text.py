@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dl_course.checks import check_positive
 from dl_course.datasets import files
 
 PAD, UNK = "<pad>", "<unk>"
@@ -237,8 +238,7 @@ def next_char_windows(ids, length: int, step: int | None = None) -> tuple[np.nda
     step = length if step is None else step
     if ids.ndim != 1:
         raise ValueError(f"ids must be a 1-D sequence, got shape {ids.shape}.")
-    if length < 1 or step < 1:
-        raise ValueError(f"length and step must be positive, got {length} and {step}.")
+    length, step = check_positive(length, "length"), check_positive(step, "step")
     if len(ids) < length + 1:
         raise ValueError(f"need at least length + 1 = {length + 1} ids, got {len(ids)}.")
     starts = np.arange(0, len(ids) - length, step)

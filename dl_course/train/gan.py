@@ -13,7 +13,12 @@ from pathlib import Path
 import keras
 from keras import ops
 
-UPDATES = ("simultaneous", "alternating")
+from dl_course.checks import check_choice, check_positive
+
+UPDATES = {
+    "simultaneous": "both gradients at one point, applied together",
+    "alternating": "Goodfellow et al. Algorithm 1: d_steps D updates, then one G update",
+}
 
 
 @keras.saving.register_keras_serializable(package="dl_course")
@@ -32,13 +37,11 @@ class GAN(keras.Model):
     def __init__(self, generator, discriminator, updates: str = "simultaneous", d_steps: int = 1,
                  seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if updates not in UPDATES:
-            raise ValueError(f"updates must be one of {UPDATES}, got {updates!r}.")
-        if not isinstance(d_steps, int) or d_steps < 1 or (updates == "simultaneous" and d_steps != 1):
-            raise ValueError(
-                f"d_steps is the number of D updates per G update, a positive integer, and only "
-                f"updates='alternating' takes more than 1; got d_steps={d_steps!r} with updates={updates!r}."
-            )
+        check_choice(updates, "updates", UPDATES)
+        check_positive(d_steps, "d_steps (D updates per G update)")
+        if updates == "simultaneous" and d_steps != 1:
+            raise ValueError(f"d_steps must be 1 with updates='simultaneous' (only updates='alternating' "
+                             f"takes more than 1), got d_steps={d_steps!r}.")
         self.generator, self.discriminator = generator, discriminator
         self.conditional = len(generator.inputs) == 2
         if self.conditional != (len(discriminator.inputs) == 2):
