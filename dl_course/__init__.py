@@ -21,7 +21,8 @@ _runtime.quiet_tensorflow()
 if "ipykernel" in _sys.modules:  # keep TensorFlow's native start-up lines out of notebooks
     _runtime.import_tensorflow_quietly()
 with _runtime.native_stderr_silenced():  # Keras's backend may log natively on import
-    from dl_course import models, train  # noqa: F401  (register custom layers and GAN: .keras files load)
+    # models and train register their custom layers and the GAN, so .keras files load.
+    from dl_course import models, train  # noqa: F401
 
 __version__ = "0.1.0"
 #: The one place the repository's address is kept; notebooks' Colab set-up cells install from it.
