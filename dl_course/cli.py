@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -106,19 +107,20 @@ def run_notebook(path: Path, profile: str | None, out: Path, timeout: int, faile
 
     nb = nbformat.read(path, as_version=4)
     current = {}
-    client = nbclient.NotebookClient(
-        nb,
-        timeout=timeout,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-        on_cell_start=lambda cell, cell_index: current.update(cell=cell, index=cell_index),
-    )
     previous = os.environ.get(ENV_PROFILE)
     if profile:
         os.environ[ENV_PROFILE] = profile  # the kernel inherits it
     start = time.perf_counter()
     try:
-        client.execute()
+        with tempfile.TemporaryDirectory(prefix="dl-course-") as sockets:
+            nbclient.NotebookClient(
+                nb,
+                config=_kernel_config(sockets),
+                kernel_name="python3",
+                timeout=timeout,
+                resources={"metadata": {"path": str(path.parent)}},
+                on_cell_start=lambda cell, cell_index: current.update(cell=cell, index=cell_index),
+            ).execute()
     except (Exception, KeyboardInterrupt) as err:
         _write(nb, failed)
         raise RunFailed(_reason(err, current, timeout)) from err
@@ -129,6 +131,18 @@ def run_notebook(path: Path, profile: str | None, out: Path, timeout: int, faile
             os.environ[ENV_PROFILE] = previous
     _write(nb, out)
     return time.perf_counter() - start
+
+
+def _kernel_config(folder: str):
+    """Kernel settings: Unix sockets in ``folder`` where the system has them, so no TCP port
+    is opened (TCP on localhost elsewhere, e.g. on Windows)."""
+    from traitlets.config import Config
+
+    config = Config()
+    if os.name == "posix":
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(folder, "kernel")
+    return config
 
 
 class RunFailed(Exception):

@@ -25,18 +25,29 @@ def test_data_reports_sources_and_offline_help(capsys, tmp_path, monkeypatch):
     assert f"copy these files into {tmp_path / 'mnist'}" in out
 
 
-def test_run_executes_a_notebook_and_says_where(tmp_path, monkeypatch, capsys):
+def test_run_executes_a_notebook_and_says_where(tmp_path, monkeypatch, capfd):
     book = tmp_path / "notebooks"
     book.mkdir()
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_markdown_cell("# 99 测试 Test"), nbformat.v4.new_code_cell("from dl_course import runtime\nprint(runtime.profile())")]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# 99 测试 Test"),
+        nbformat.v4.new_code_cell("from dl_course import runtime\nprint(runtime.profile())"),
+        nbformat.v4.new_code_cell("import json\nfrom ipykernel.connect import get_connection_info\n"
+                                  "print(json.loads(get_connection_info())['transport'])"),
+    ]
     nbformat.write(nb, book / "99_test.ipynb")
     monkeypatch.chdir(tmp_path)
     assert cli.main(["run", "99", "--profile", "full", "--out", "out"]) == 0
     executed = json.loads((tmp_path / "out" / "99_test.full.ipynb").read_text())
     assert "".join(executed["cells"][1]["outputs"][0]["text"]) == "full\n"
+    # Unix sockets where the system has them: no TCP port, no warning about one.
+    transport = "".join(executed["cells"][2]["outputs"][0]["text"]).strip()
+    assert transport == ("ipc" if os.name == "posix" else "tcp")
     assert os.environ["DL_COURSE_PROFILE"] == "fast"  # restored after the run
-    assert "→ out/99_test.full.ipynb" in capsys.readouterr().out
+    out, err = capfd.readouterr()
+    assert "→ out/99_test.full.ipynb" in out
+    assert "without encryption" not in err and "Parent appears to have exited" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notebooks", "out"]  # no socket files left
 
 
 def test_run_unknown_chapter_is_a_clear_error(tmp_path, monkeypatch):

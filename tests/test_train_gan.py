@@ -43,6 +43,27 @@ def test_clear_errors():
         GAN(g, d, updates="alternating", d_steps=0)
 
 
+@pytest.mark.parametrize("conditional", [True, False])
+def test_labels_as_fit_arguments_or_tuple_and_clear_errors(conditional):
+    x, y = digits(n=8)
+    if conditional:
+        gan = small_cgan(updates="alternating", d_steps=2)
+    else:
+        gan = GAN(models.build("gan_generator", hidden=(4,), output_dim=784),
+                  models.build("gan_discriminator", input_dim=784, hidden=(4,)), seed=0)
+        x = x.reshape(len(x), -1)
+    gan.compile(jit_compile=False)
+    if conditional:
+        for data in ((x, y), ((x, y),)):  # fit(x, labels) and fit((x, labels))
+            assert np.isfinite(gan.fit(*data, batch_size=4, epochs=1, verbose=0).history["d_loss"][-1])
+        with pytest.raises(ValueError, match=r"take a class label: call fit\(images, labels\)"):
+            gan.fit(x, batch_size=4, epochs=1, verbose=0)
+    else:
+        assert np.isfinite(gan.fit(x, batch_size=4, epochs=1, verbose=0).history["g_loss"][-1])
+        with pytest.raises(ValueError, match=r"take no label: call fit\(images\)"):
+            gan.fit(x, y, batch_size=4, epochs=1, verbose=0)
+
+
 def test_one_train_step_changes_both_networks_and_starts_at_log2():
     gan = small_cgan()
     gan.compile(jit_compile=False)  # XLA compilation costs more than one CPU step

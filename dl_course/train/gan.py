@@ -30,7 +30,7 @@ class GAN(keras.Model):
     differentiated with respect to its own network's weights only. ``updates="simultaneous"``
     takes both gradients at the same point and applies them together; ``"alternating"`` is
     Algorithm 1: ``d_steps`` D updates on the batch (fresh noise each), then one G update on
-    fresh noise. ``fit(x)``, or ``fit((x, labels))`` when both networks take a label; logs
+    fresh noise. ``fit(x)``, or ``fit(x, labels)`` / ``fit((x, labels))`` when both networks take a label; logs
     ``d_loss`` and ``g_loss``. Works on the TensorFlow, JAX and PyTorch backends.
     """
 
@@ -109,8 +109,17 @@ class GAN(keras.Model):
 
     def gan_step(self, data):
         """Update D and G on one batch of real data; returns the logs."""
-        real, _, _ = keras.utils.unpack_x_y_sample_weight(data)
-        real, labels = real if self.conditional else (real, None)
+        real, labels, _ = keras.utils.unpack_x_y_sample_weight(data)  # fit(images, labels)
+        if isinstance(real, (tuple, list)) and labels is None:
+            real, labels = real  # fit((images, labels))
+        if (labels is not None) != self.conditional:
+            raise ValueError(
+                "This GAN's networks take a class label: call fit(images, labels) or fit((images, labels))."
+                if self.conditional
+                else "This GAN's networks take no label: call fit(images), without labels."
+            )
+        real = ops.convert_to_tensor(real)  # JAX's trainer may pass NumPy batches
+        labels = None if labels is None else ops.convert_to_tensor(labels)
         n = ops.shape(real)[0]
         d_vars, g_vars = self.discriminator.trainable_variables, self.generator.trainable_variables
         if self.updates == "simultaneous":
