@@ -62,6 +62,9 @@ class Result:
     def __repr__(self) -> str:
         return f"Result({self.exercise!r}, {self.status})"
 
+    def _ipython_display_(self) -> None:
+        """Show nothing as a cell's value: ``check`` has printed the message already."""
+
 
 def _interrupt(thread: threading.Thread) -> None:
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
