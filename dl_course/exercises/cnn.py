@@ -1,0 +1,143 @@
+"""Checks for chapters 03 and 04: kernels, the stride-2 input error, parameter counts."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dl_course.exercises.registry import (
+    array_result,
+    exercise,
+    first_difference,
+    function,
+    numbers_tuple,
+)
+from dl_course.exercises.runner import Wrong
+from dl_course.scratch import conv
+
+
+@exercise("03.1", "a 3×3 Gaussian blur kernel as an array of shape (3, 3) or (3, 3, 1, 1)")
+def gaussian_kernel(answer):
+    k = np.asarray(answer, dtype=np.float64)
+    if k.shape == (3, 3, 1, 1):
+        k = k[:, :, 0, 0]
+    if k.shape != (3, 3):
+        raise Wrong(f"形状应为 (3, 3) 或 HWIO (3, 3, 1, 1)，得到 got {k.shape} (shape should be 3×3).")
+    if not np.isclose(k.sum(), 1.0, atol=1e-6):
+        raise Wrong(f"核的元素之和为 {k.sum():.4g}，模糊后图像会变亮或变暗 the weights sum to {k.sum():.4g}.",
+                    "模糊核是加权平均：权重之和应为 1。A blur is a weighted average: the weights sum to 1.")
+    if np.any(k < 0):
+        raise Wrong("核里有负数 the kernel has negative weights: 那是边缘检测（如 Sobel），不是模糊。",
+                    "高斯函数处处为正。A Gaussian is positive everywhere.")
+    symmetric = np.allclose(k, k[::-1]) and np.allclose(k, k[:, ::-1]) and np.allclose(k, k.T)
+    if not symmetric:
+        raise Wrong("核不对称 the kernel is not symmetric: 高斯模糊在各个方向上一样。",
+                    "上下、左右、转置后应不变。It should not change when flipped or transposed.")
+    if not (k[1, 1] > k[0, 1] > k[0, 0] > 0):
+        raise Wrong("权重应从中心向边、再向角递减 weights should fall from centre to edge to corner "
+                    f"(centre {k[1, 1]:.3g}, edge {k[0, 1]:.3g}, corner {k[0, 0]:.3g}).",
+                    "离中心越远，exp(−d²/2σ²) 越小；均值核（全 1/9）不是高斯。A box filter is not Gaussian.")
+    if np.linalg.matrix_rank(k, tol=1e-8) != 1:
+        raise Wrong("核不可分离 the kernel is not separable: 二维高斯等于两个一维高斯的外积。",
+                    "试试 np.outer(g, g)，g 是一维高斯权重。Try the outer product of a 1-D Gaussian with itself.")
+
+
+def _input_error(delta, kernel, n):
+    x = np.zeros((1, n, n, 1))
+    dx, _, _ = conv.conv2d_backward(delta[None, :, :, None], x, kernel[:, :, None, None], stride=2)
+    return dx[0, :, :, 0]
+
+
+STRIDE2_CASES = ((7, 3), (8, 3), (9, 5), (10, 2))
+SHAPE_HINT = ("插零、补 k−1 个零后 full 卷积的输出是 2(m−1)+k 行；当 (n − k) 为奇数时，输入的最后一行/列没有被任何窗口覆盖，"
+              "它的误差为 0，结果要补到 n×n。When (n − k) is odd the last input row is never seen: its error is 0.")
+
+
+@exercise("03.2", "a function input_error(delta, kernel, n) -> (n, n) array, stride 2, no padding")
+def stride2_input_error(answer):
+    fn = function(answer, "input_error(delta, kernel, n)")
+    rng = np.random.default_rng(32)
+    for n, k in STRIDE2_CASES:
+        m = conv.output_size(n, k, stride=2)
+        delta, kernel = rng.normal(size=(m, m)), rng.normal(size=(k, k))
+        case = f"输入 input {n}×{n}, 核 kernel {k}×{k}, δ {m}×{m}"
+        got = array_result(fn, (delta.copy(), kernel.copy(), n), (n, n), case, SHAPE_HINT)
+        want = _input_error(delta, kernel, n)
+        where = first_difference(got, want, 1e-6)
+        if where is None:
+            continue
+        if np.allclose(got, _input_error(delta, kernel[::-1, ::-1], n), atol=1e-6):
+            raise Wrong(f"{case}: {where}.", "full 卷积要用旋转 180° 的核（或者不旋转而做相关）——你旋转了两次或一次也没有。"
+                        "The full convolution needs the kernel rotated by 180°: check the flip.")
+        if np.allclose(got[1:, 1:], want[:-1, :-1], atol=1e-6) or np.allclose(got[:-1, :-1], want[1:, 1:], atol=1e-6):
+            raise Wrong(f"{case}: {where}; 整体错了一位 the result is shifted by one.",
+                        "补零差了一：插零后的 δ 两边各补 k−1 个零。Padding is off by one: pad k−1 zeros on each side.")
+        inner = first_difference(got[:-1, :-1], want[:-1, :-1], 1e-6)
+        if inner is None:
+            raise Wrong(f"{case}: {where}.", "当 (n − k) 为奇数时，输入的最后一行/列没有被任何窗口覆盖，它的误差为 0："
+                        "插零、补零后的长度要等于 n。When (n − k) is odd the last row is never seen: its error is 0.")
+        raise Wrong(f"{case}: {where}.", "在 δ 的相邻元素之间插一个 0（不要在末尾多插），再做 full 卷积。"
+                    "Insert one zero between neighbouring elements of δ (none after the last), then full-convolve.")
+
+
+def _lenet_c3_counts():
+    full_params = 16 * (6 * 25 + 1)
+    return full_params - 1516, (full_params - 1516) * 10 * 10
+
+
+@exercise("03.3", "(extra parameters, extra connections) when C3 connects to all six S2 maps")
+def lenet_full_c3(answer):
+    params, connections = numbers_tuple(answer, ("extra parameters", "extra connections"))
+    want_params, want_conn = _lenet_c3_counts()
+    if params in (want_params + 1516, 2400):
+        raise Wrong(f"参数 {params:g} 是全连接 C3 的总数 is the total of a fully connected C3, 不是增量 not the increase.",
+                    "减去论文 C3 的 1,516 个参数。Subtract the paper's 1,516.")
+    if params != want_params:
+        raise Wrong(f"增加的参数 {params:g} 不对 extra parameters are wrong.",
+                    "全连接 C3：16 个特征图，每个看 6 个 S2 图的 5×5 窗口，加一个偏置。Each of 16 maps sees 6 S2 maps, plus one bias.")
+    if connections != want_conn:
+        raise Wrong(f"增加的连接 {connections:g} 不对 extra connections are wrong.",
+                    "每个参数在 C3 的 10×10 个输出位置上各用一次。Each weight is used at all 10×10 output positions.")
+
+
+@exercise("03.5", "the smallest input side (an int) on which LeNet-5 runs without padding")
+def lenet_smallest_input(answer):
+    (got,) = numbers_tuple((answer,), ("input side",))
+    if got == 28:
+        raise Wrong("28×28 不行 does not fit: 28→24→12→8→4，C5 的 5×5 核放不下。",
+                    "从 C5 往回推：C5 至少要 5×5 的输入。Work back from C5, which needs at least 5×5.")
+    if got != 32:
+        raise Wrong(f"{got:g} 不对 is not the smallest side.",
+                    "从 C5 往回推每一层：卷积 n → n−4，池化 n → ⌊n/2⌋。Work back layer by layer: conv n → n−4, pool n → ⌊n/2⌋.")
+
+
+BOTTLENECK = 256 * 64 + 9 * 64 * 64 + 64 * 256
+TWO_BASIC = 4 * 9 * 256 * 256
+
+
+@exercise("04.1", "(parameters of one bottleneck block, parameters of two basic blocks) on 56×56×256")
+def bottleneck_params(answer):
+    bottleneck, basic = numbers_tuple(answer, ("bottleneck parameters", "two basic blocks' parameters"))
+    if not np.isclose(bottleneck, BOTTLENECK, rtol=0.03):
+        raise Wrong(f"瓶颈块参数 {bottleneck:,.0f} 不对 bottleneck parameters are wrong.",
+                    "瓶颈块是 1×1 降到 64 → 3×3 (64→64) → 1×1 升回 256。1×1 down to 64, 3×3 at 64, 1×1 back to 256.")
+    if np.isclose(basic, 4 * 9 * 64 * 64, rtol=0.03):
+        raise Wrong(f"基本块参数 {basic:,.0f} 是 64 通道的 is for 64 channels.",
+                    "题目的输入是 256 通道：基本块的 3×3 卷积是 256→256。The input has 256 channels.")
+    if not np.isclose(basic, TWO_BASIC, rtol=0.03):
+        raise Wrong(f"两个基本块的参数 {basic:,.0f} 不对 are wrong.",
+                    "两个基本块共 4 个 3×3 卷积，每个 256→256。Two basic blocks hold four 3×3 convolutions.")
+
+
+PROJECTION_WEIGHTS = 16 * 32 + 32 * 64  # the two 1×1 projections of ResNet-20, option B
+
+
+@exercise("04.4", "how many more parameters resnet20 has with shortcut='B' (an int)")
+def resnet_shortcut_b(answer):
+    (got,) = numbers_tuple((answer,), ("extra parameters",))
+    bn = 2 * (32 + 64)
+    if got not in (PROJECTION_WEIGHTS, PROJECTION_WEIGHTS + bn, PROJECTION_WEIGHTS + 2 * bn):
+        raise Wrong(f"{got:g} 不对 is not the increase.",
+                    "只有通道数改变的两处（16→32、32→64）用 1×1 投影；比较两个模型的 count_params()。"
+                    "Only the two places where the width changes get a 1×1 projection; compare count_params().")
+
+

@@ -1,0 +1,141 @@
+"""The exercise checks: solutions pass, typical wrong answers get their hint, student code can't hang them."""
+
+import json
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dl_course.exercises import check, exercises
+from dl_course.exercises.sequences import truncated_grads
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+CHECK_CALL = re.compile(r'check\("(\d\d\.\d)"')
+
+
+def _code(path: Path) -> str:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+
+
+def _exercise_text(path: Path) -> str:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    return text[text.index("## 练习 Exercises"):]
+
+
+@pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
+def test_solution_notebook_runs_and_passes_its_checks(path, capsys):
+    exec(compile(_code(path), str(path), "exec"), {"__name__": "__solution__"})
+    out = capsys.readouterr().out
+    checked = set(CHECK_CALL.findall(_code(path)))
+    assert out.count("✅ 通过 passed") == len(checked) > 0 or not checked
+    assert "❌" not in out
+
+
+def test_every_check_has_a_solution_and_a_marked_exercise():
+    solved = set().union(*(CHECK_CALL.findall(_code(p)) for p in SOLUTIONS))
+    assert solved == set(exercises())
+    marked = set()
+    for notebook in sorted((ROOT / "notebooks").glob("0*.ipynb")):
+        text = _exercise_text(notebook)
+        chapter = notebook.name[:2]
+        found = set(CHECK_CALL.findall(text))
+        assert all(key.startswith(chapter) for key in found), notebook.name
+        assert len(re.findall(r"^\d\. \*\*\[check\]\*\*", text, re.M)) == len(found), notebook.name
+        marked |= found
+    assert marked == set(exercises())
+    assert len(SOLUTIONS) == 8
+
+
+def _input_error(delta, kernel, n, flip=True):
+    m, k = delta.shape[0], kernel.shape[0]
+    dilated = np.zeros((2 * m - 1, 2 * m - 1))
+    dilated[::2, ::2] = delta
+    padded = np.pad(dilated, k - 1)
+    w = kernel[::-1, ::-1] if flip else kernel
+    size = padded.shape[0] - k + 1
+    return np.array([[np.sum(padded[i:i + k, j:j + k] * w) for j in range(size)] for i in range(size)])
+
+
+def _plain(n, m):
+    return 4 * (n * m + n * n + n)
+
+
+def _kl(rho, rho_hat):
+    return float(np.sum(rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))))
+
+
+WRONG = [
+    ("01.1", (6, 5), "does step(w·x + b) depend on η"),
+    ("02.2", 98, "numbers epochs from 0"),
+    ("02.2", 40, "finite sum"),
+    ("03.1", np.ones((3, 3)) / 9, "box filter is not Gaussian"),
+    ("03.1", np.array([[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]), "weights sum to 1"),
+    ("03.2", lambda d, k, n: np.pad(_input_error(d, k, n, flip=False), ((0, n - 2 * len(d) - len(k) + 2),) * 2),
+     "rotated by 180°"),
+    ("03.2", lambda d, k, n: _input_error(d, k, n), "last input row is never seen"),
+    ("03.3", (2416, 241600), "total of a fully connected C3"),
+    ("03.3", (900, 9000), "10×10 output positions"),
+    ("03.5", 28, "Work back from C5"),
+    ("04.1", (69632, 4 * 9 * 64 * 64), "256 channels"),
+    ("04.4", 16 * 32, "1×1 projection"),
+    ("05.2", lambda x, y, U, W, V, b, c, n: truncated_grads(x, y, U, W, V, b, c, n + 1), "Off by one"),
+    ("06.2", lambda n, m: _plain(n, m) + 4 * n, "Only the three gates"),
+    ("06.2", _plain, "which gates look at C"),
+    ("06.3", _plain, "loses its own weights"),
+    ("07.2", (-0.99, -0.01), "swapped"),
+    ("07.2", (0.01, 0.99), "signs are flipped"),
+    ("08.2", lambda rho, rh: _kl(rho, rh) / len(rh), "Sum over the hidden units"),
+    ("08.2", lambda rho, rh: _kl(rh, rho), "KL is not symmetric"),
+]
+
+
+@pytest.mark.parametrize("key, answer, hint", WRONG, ids=[f"{k}-{h[:12]}" for k, _, h in WRONG])
+def test_typical_wrong_answer_gets_its_hint(key, answer, hint):
+    result = check(key, answer, quiet=True)
+    assert not result and result.status == "wrong"
+    assert hint in result.message and "提示 hint" in result.message
+
+
+def test_every_check_has_a_wrong_answer_test():
+    assert {key for key, _, _ in WRONG} == set(exercises())
+
+
+def test_student_exception_is_reported_not_raised():
+    def broken(delta, kernel, n):
+        return delta @ np.ones((n + 1, 2))
+
+    result = check("03.2", broken, quiet=True)
+    assert result.status == "error" and "your code raised" in result.message and "ValueError" in result.message
+
+
+def test_endless_loop_is_stopped_at_the_time_limit():
+    def endless(n, m):
+        while True:
+            n += 1
+
+    start = time.perf_counter()
+    result = check("06.2", endless, timeout=0.5, quiet=True)
+    assert result.status == "timeout" and "timed out" in result.message
+    assert "still running" not in result.message  # the loop was interrupted, not left behind
+    assert time.perf_counter() - start < 3
+
+
+def test_wrong_kind_of_answer_says_what_to_pass():
+    assert "should be a function" in check("03.2", 3, quiet=True).message
+    assert "should be a tuple" in check("07.2", -0.01, quiet=True).message
+    assert "should be a number" in check("03.5", "32", quiet=True).message
+
+
+def test_unknown_exercise_is_a_clear_error():
+    with pytest.raises(ValueError, match="exercise must be one of"):
+        check("03.4", 1)
+
+
+def test_check_prints_its_feedback(capsys):
+    assert check("03.5", 32)
+    assert capsys.readouterr().out.strip() == "[03.5] ✅ 通过 passed。"
