@@ -10,6 +10,7 @@ NAME = "mnist"
 DESCRIPTION = "MNIST, 60k+10k 28×28 grey handwritten digits, 10 classes"
 PACKAGE = None
 CLASS_NAMES = tuple(str(i) for i in range(10))
+CLASS_NAMES_ZH = tuple(f"数字 {i}" for i in range(10))
 
 FILES = [
     files.DataFile(

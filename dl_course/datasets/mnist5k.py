@@ -22,6 +22,7 @@ DESCRIPTION = (
 )
 PACKAGE = None
 CLASS_NAMES = tuple(str(i) for i in range(10))
+CLASS_NAMES_ZH = tuple(f"数字 {i}" for i in range(10))
 TEST_PER_CLASS = 100
 
 FILES = [
