@@ -100,7 +100,7 @@ def test_smoke_mode_stands_in_for_absent_mnist_with_these_digits(shipped, tmp_pa
     (x5, y5), (xt5, yt5) = mnist5k.load_data()
     assert x.shape == (60000, 28, 28) and xt.shape == (10000, 28, 28) and y.dtype == np.uint8
     assert np.array_equal(x[:20], x5) and np.array_equal(x[20:40], x5) and np.array_equal(yt[:10], yt5)
-    assert "smoke: mnist not found — stand-in of real images repeated to 60000×28×28" in capsys.readouterr().out
+    assert "smoke: mnist not found — stand-in: mnist5k's training and test digits repeated to 60000×28×28" in capsys.readouterr().out
 
 
 def test_data_command_names_the_subset(shipped, capsys):

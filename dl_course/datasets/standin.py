@@ -59,10 +59,11 @@ def when_absent(train_shape, test_shape, classes: int, label_shape=(), real=None
             if real is not None:
                 try:
                     data = real(train_shape, test_shape)
-                except files.DatasetError:
-                    pass
+                except files.DatasetError as err:
+                    print(f"smoke: no real stand-in for {name}: {str(err).splitlines()[0]}")
                 else:
-                    print(f"smoke: {name} not found — stand-in of real images repeated to {size}: {real.__doc__.split(' repeated')[0]}")
+                    what = real.__doc__.split(" repeated")[0].replace("``", "")
+                    print(f"smoke: {name} not found — stand-in: {what} repeated to {size}")
                     return data
             print(f"smoke: {name} not found — random stand-in, {size} uint8, {classes} classes")
             return images(train_shape, test_shape, classes, label_shape)
