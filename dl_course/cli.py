@@ -51,8 +51,8 @@ def cmd_list(args) -> int:
 
 SUMS_HEADER = """\
 # SHA-256 of every dataset file, as checked by dl_course.datasets (`dl-course data --sums` writes this).
-# For .gz IDX files the hash is of the decompressed bytes: sources gzip them differently.
-# Check by hand: sha256sum FILE, or for .gz IDX: zcat FILE | sha256sum"""
+# For .gz IDX and CSV files the hash is of the decompressed bytes: sources gzip them differently.
+# Check by hand: sha256sum FILE, or for those .gz files: zcat FILE | sha256sum"""
 
 
 def cmd_data(args) -> int:

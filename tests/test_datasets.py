@@ -133,7 +133,7 @@ def test_subset_is_seeded_and_checks_lengths():
 
 def test_catalog_holds_datasets_and_prepare_handles_the_image_ones():
     assert all(isinstance(d, datasets.Dataset) for d in datasets.CATALOG.values())
-    assert set(datasets.IMAGES) == {"mnist", "fashion_mnist", "cifar10"} <= set(datasets.CATALOG)
+    assert set(datasets.IMAGES) == {"mnist", "mnist5k", "fashion_mnist", "cifar10"} <= set(datasets.CATALOG)
     assert not isinstance(synthetic, datasets.Dataset)  # no NAME, FILES…: not a catalogue entry
 
 
@@ -167,7 +167,7 @@ def test_prepare_standardises_with_training_statistics(tiny_fashion):
 @pytest.mark.parametrize(
     "name, kwargs, message",
     [
-        ("mnist2", {}, "Unknown image data set 'mnist2'; prepare knows: mnist, fashion_mnist, cifar10"),
+        ("mnist2", {}, "Unknown image data set 'mnist2'; prepare knows: mnist, mnist5k, fashion_mnist, cifar10"),
         ("tang_poems", {}, "prepare knows: mnist"),
         ("mnist", {"train": 0}, "train must be a positive number of images, or None"),
         ("mnist", {"test": 2.5}, "test must be a positive number"),

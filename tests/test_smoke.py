@@ -70,6 +70,7 @@ def empty_data(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.setenv("DL_COURSE_OFFLINE", "1")
     monkeypatch.setattr(datasets.fashion_mnist, "FILES", [files.DataFile(name="absent.gz", sha256="0" * 64)])
+    monkeypatch.setattr(datasets.mnist5k, "FILES", [files.DataFile(name="absent.csv.gz", sha256="0" * 64)])
     return tmp_path
 
 

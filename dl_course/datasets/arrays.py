@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from dl_course.checks import is_int
-from dl_course.datasets import cifar10, fashion_mnist, mnist
+from dl_course.datasets import cifar10, fashion_mnist, mnist, mnist5k
 
 #: The labelled image data sets ``prepare`` handles, by name.
-IMAGES = {m.NAME: m for m in (mnist, fashion_mnist, cifar10)}
+IMAGES = {m.NAME: m for m in (mnist, mnist5k, fashion_mnist, cifar10)}
 
 
 def _unit(x):

