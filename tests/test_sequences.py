@@ -22,6 +22,22 @@ def test_adding_problem_constant_baseline_is_one_sixth():
     assert np.mean((y - 1.0) ** 2) == pytest.approx(1 / 6, abs=0.003)  # ≈ 0.167
 
 
+def test_anomaly_series_marks_every_injected_event():
+    clean, none = sequences.anomaly_series(800, anomalies=0, seed=5)
+    series, labels = sequences.anomaly_series(800, anomalies=10, length=4, seed=5)
+    assert series.shape == labels.shape == (800,) and series.dtype == np.float32
+    assert none.sum() == 0 and labels.sum() == 40
+    shift = series - clean  # the same seed draws the same signal and noise first
+    assert np.all(np.abs(shift[labels == 1]) >= 0.6 - 1e-6) and np.all(shift[labels == 0] == 0)
+    starts = np.flatnonzero(np.diff(np.r_[0, labels]) == 1)
+    assert len(starts) == 10  # ten separate events, none touching
+
+
+def test_anomaly_series_rejects_too_many_events():
+    with pytest.raises(ValueError, match="anomalies must be between 0 and"):
+        sequences.anomaly_series(100, anomalies=20, length=4)
+
+
 def test_generators_are_deterministic_under_a_seed():
     for make in (sequences.adding_problem,):
         a, b, c = make(16, seed=3), make(16, seed=3), make(16, seed=4)

@@ -1,4 +1,4 @@
-"""Synthetic sequence tasks generated with a seed: the adding problem and dates.
+"""Synthetic sequence tasks generated with a seed: the adding problem, an anomaly series, dates.
 
 ``adding_problem`` tests long-range memory (chapter 06); ``date_pairs`` gives human-written
 dates and their ISO form for sequence-to-sequence translation, with ``encode_dates`` / ``decode_dates`` turning them
@@ -63,6 +63,29 @@ def adding_problem(n: int, T: int = 100, seed: int = 0) -> tuple[np.ndarray, np.
     y = values[rows, first] + values[rows, second]
     x = np.stack([values, markers], axis=-1)
     return x.astype("float32"), y[:, None].astype("float32")
+
+
+def anomaly_series(n: int = 3000, anomalies: int = 0, length: int = 4, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A periodic signal with injected anomalies, for detection by next-step prediction.
+
+    The signal is ``sin(2πt/40) + 0.5·sin(2πt/13)`` plus Gaussian noise (std 0.1). Each of the
+    ``anomalies`` events adds an offset of ±(0.6–1.0) to ``length`` consecutive steps, at places
+    drawn so that no two events touch. Returns the series (n,) float32 and labels (n,) int8,
+    1 on the anomalous steps.
+    """
+    n, length = check_positive(n, "n"), check_positive(length, "length")
+    if anomalies < 0 or anomalies * (2 * length) > n - 1:
+        raise ValueError(f"anomalies must be between 0 and (n − 1) / (2·length) = {(n - 1) // (2 * length)}, "
+                         f"got {anomalies}.")
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    series = np.sin(2 * np.pi * t / 40) + 0.5 * np.sin(2 * np.pi * t / 13) + rng.normal(0.0, 0.1, n)
+    labels = np.zeros(n, dtype=np.int8)
+    slots = rng.choice((n - 1) // (2 * length), size=anomalies, replace=False)  # one event per slot
+    for start in slots * 2 * length + 1:
+        series[start : start + length] += rng.choice([-1.0, 1.0]) * rng.uniform(0.6, 1.0)
+        labels[start : start + length] = 1
+    return series.astype("float32"), labels
 
 
 def format_date(day: dt.date, fmt: str) -> str:

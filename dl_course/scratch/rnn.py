@@ -1,4 +1,4 @@
-"""Recurrent networks in NumPy: SimpleRNN, LSTM and GRU forward passes, BPTT, clipping.
+"""Recurrent networks in NumPy: SimpleRNN, LSTM and its variants, GRU, BPTT, clipping.
 
 The forward passes take weights exactly as Keras stores them (``layer.get_weights()``) and
 use its row-vector convention, ``x_t @ kernel + h_{t-1} @ recurrent_kernel + bias``, so their
@@ -98,6 +98,80 @@ def lstm_forward(x, kernel, recurrent_kernel, bias, h0=None, c0=None, return_cel
         cs.append(c)
     hs, cs = np.stack(hs, axis=1), np.stack(cs, axis=1)
     return (hs, cs) if return_cells else hs
+
+
+def _stack_gates(steps: list[dict]) -> dict:
+    """Per-step dicts of (batch, units) arrays → one dict of (batch, time, units) arrays."""
+    return {key: np.stack([step[key] for step in steps], axis=1) for key in steps[0]}
+
+
+def peephole_lstm_forward(x, kernel, recurrent_kernel, bias, peephole, h0=None, c0=None, return_gates: bool = False):
+    """LSTM with peephole connections (Gers & Schmidhuber 2000): the gates also look at the cell.
+
+    Equations (a), (c), (e) of ``lstm_forward`` gain one term each (课件, LSTM 的变体):
+    (a') f_t = σ(W_fx x_t + W_fh h_{t-1} + p_f * C_{t-1} + b_f)
+    (c') i_t = σ(W_ix x_t + W_ih h_{t-1} + p_i * C_{t-1} + b_i)
+    (e') o_t = σ(W_ox x_t + W_oh h_{t-1} + p_o * C_t + b_o)      (the output gate sees the new cell)
+    (b), (d), (f) are unchanged. ``peephole`` is (3, units), rows p_i, p_f, p_o: diagonal weights, one
+    per unit and gate, as in Greff et al. (2017), so 3·units parameters more than the LSTM. The other
+    weights are ``lstm_forward``'s (Keras order i, f, c, o); with ``peephole = 0`` both are equal.
+    Returns the hidden states (batch, time, units), and with ``return_gates`` also a dict of the
+    gates ``i``, ``f``, ``o`` and cell states ``c``, each (batch, time, units).
+    """
+    x, units = _check(x, kernel, recurrent_kernel, 4, "peephole_lstm_forward")
+    bias = _bias(bias, (4 * units,), "peephole_lstm_forward")
+    peephole = np.asarray(peephole, dtype=np.float64)
+    if peephole.shape != (3, units):
+        raise ValueError(f"peephole_lstm_forward: peephole must be (3, units) = {(3, units)} (rows p_i, p_f, p_o), "
+                         f"got {peephole.shape}.")
+    p_i, p_f, p_o = peephole
+    h = _state(h0, x.shape[0], units, "h0", "peephole_lstm_forward")
+    c = _state(c0, x.shape[0], units, "c0", "peephole_lstm_forward")
+    hs, steps = [], []
+    for t in range(x.shape[1]):
+        z = x[:, t] @ kernel + h @ recurrent_kernel + bias
+        z_i, z_f, z_g, z_o = np.split(z, 4, axis=-1)
+        f = sigmoid(z_f + p_f * c)  # (a') forget gate peeks at C_{t-1}
+        g = np.tanh(z_g)  # (b) candidate cell state C̃_t
+        i = sigmoid(z_i + p_i * c)  # (c') input gate peeks at C_{t-1}
+        c = f * c + i * g  # (d) new cell state
+        o = sigmoid(z_o + p_o * c)  # (e') output gate peeks at the new C_t
+        h = o * np.tanh(c)  # (f) hidden state
+        hs.append(h)
+        steps.append({"i": i, "f": f, "o": o, "c": c})
+    hs = np.stack(hs, axis=1)
+    return (hs, _stack_gates(steps)) if return_gates else hs
+
+
+def coupled_lstm_forward(x, kernel, recurrent_kernel, bias, h0=None, c0=None, return_gates: bool = False):
+    """LSTM with coupled input and forget gates (CIFG; Greff et al. 2017): i_t = 1 − f_t.
+
+    There is no input gate of its own: new content enters the cell only as far as old content
+    is forgotten, the same convex mix as the GRU's update gate (课件, LSTM 的变体):
+    (a) f_t = σ(W_fx x_t + W_fh h_{t-1} + b_f)       (b) C̃_t = tanh(W_Cx x_t + W_Ch h_{t-1} + b_C)
+    (c') i_t = 1 − f_t                                (d) C_t = f_t * C_{t-1} + i_t * C̃_t
+    (e) o_t = σ(W_ox x_t + W_oh h_{t-1} + b_o)       (f) h_t = o_t * tanh(C_t)
+    ``kernel`` (features, 3·units), ``recurrent_kernel`` (units, 3·units) and ``bias`` (3·units,)
+    hold the blocks in the order f, c, o: a quarter fewer parameters than the LSTM. Returns what
+    ``peephole_lstm_forward`` returns.
+    """
+    x, units = _check(x, kernel, recurrent_kernel, 3, "coupled_lstm_forward")
+    bias = _bias(bias, (3 * units,), "coupled_lstm_forward")
+    h = _state(h0, x.shape[0], units, "h0", "coupled_lstm_forward")
+    c = _state(c0, x.shape[0], units, "c0", "coupled_lstm_forward")
+    hs, steps = [], []
+    for t in range(x.shape[1]):
+        z_f, z_g, z_o = np.split(x[:, t] @ kernel + h @ recurrent_kernel + bias, 3, axis=-1)
+        f = sigmoid(z_f)  # (a) forget gate
+        g = np.tanh(z_g)  # (b) candidate cell state C̃_t
+        i = 1.0 - f  # (c') coupled input gate
+        c = f * c + i * g  # (d) new cell state
+        o = sigmoid(z_o)  # (e) output gate
+        h = o * np.tanh(c)  # (f) hidden state
+        hs.append(h)
+        steps.append({"i": i, "f": f, "o": o, "c": c})
+    hs = np.stack(hs, axis=1)
+    return (hs, _stack_gates(steps)) if return_gates else hs
 
 
 def gru_forward(x, kernel, recurrent_kernel, bias, h0=None):
