@@ -1,4 +1,4 @@
-"""The ``dl-course`` command line: ``list``, ``data``, ``run``, ``check``, ``book``."""
+"""The ``dl-course`` command line: ``list``, ``data``, ``run``, ``check``, ``doctor``, ``book``, ``notebooks``."""
 
 from __future__ import annotations
 
@@ -11,38 +11,21 @@ import tempfile
 import time
 from pathlib import Path
 
+from dl_course.chapters import CHAPTERS, not_found_help
+from dl_course.chapters import found as chapters
 from dl_course.runtime import ENV_PROFILE, ENV_SMOKE, PROFILES
-
-
-def notebooks_dir() -> Path:
-    """``./notebooks`` when it exists, else the checkout's ``notebooks/``."""
-    here = Path.cwd() / "notebooks"
-    return here if here.is_dir() else Path(__file__).resolve().parents[1] / "notebooks"
-
-
-def chapters(folder: Path | None = None) -> dict[str, Path]:
-    """Chapter notebooks by number: ``{"01": Path(".../01_perceptron.ipynb"), ...}``."""
-    folder = folder or notebooks_dir()
-    return {p.name[:2]: p for p in sorted(folder.glob("[0-9][0-9]_*.ipynb"))}
-
-
-def chapter_title(path: Path) -> str:
-    """The first heading of a notebook's first markdown cell."""
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        if cell["cell_type"] == "markdown":
-            for line in "".join(cell["source"]).splitlines():
-                if line.startswith("#"):
-                    return line.lstrip("# ").strip()
-    return path.stem
 
 
 def cmd_list(args) -> int:
     from dl_course import models
 
+    found = chapters()
     print("Chapters 章节:")
-    for number, path in chapters().items():
-        title = chapter_title(path).removeprefix(number).strip()
-        print(f"  {number}  {title}  ({path.name})")
+    for chapter in CHAPTERS:
+        where = found[chapter.number] if chapter.number in found else "NOT FOUND 未找到"
+        print(f"  {chapter.number}  {chapter.title}  ({where})")
+    if not found:
+        print(not_found_help())
     print("\nModels 模型 (dl_course.models.build(name)):")
     for family, names in models.families().items():
         print(f"  {family:<12} {', '.join(names)}")
@@ -204,7 +187,8 @@ def cmd_run(args) -> int:
     wanted = list(found) if args.chapter == "all" else [args.chapter.zfill(2)]
     unknown = [c for c in wanted if c not in found]
     if unknown:
-        raise SystemExit(f"dl-course run: no chapter {unknown[0]}; chapters: {', '.join(found) or 'none found'}.")
+        hint = f"chapters: {', '.join(found)}" if found else not_found_help()
+        raise SystemExit(f"dl-course run: no chapter {unknown[0]}; {hint}")
     if args.smoke and args.inplace:
         raise SystemExit("dl-course run: --smoke results are not real ones; write them to --out, not --inplace.")
     if args.smoke:
