@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -42,6 +41,10 @@ def cmd_data(args) -> int:
     from dl_course import datasets
     from dl_course.datasets import files
 
+    if args.export:
+        print(f"Exporting the data files to {args.export} 导出数据文件:")
+        export_data(Path(args.export))
+        return 0
     if args.sums:
         print(SUMS_HEADER)
         for name, module in datasets.CATALOG.items():
@@ -233,6 +236,51 @@ def cmd_check(args) -> int:
     return 1 if failures else 0
 
 
+def cmd_doctor(args) -> int:
+    from dl_course import doctor
+
+    text, code = doctor.run(args.profile)
+    print(text)
+    return code
+
+
+def cmd_notebooks(args) -> int:
+    from dl_course.chapters import copy_out
+
+    target = Path(args.dir)
+    try:
+        written = copy_out(target, overwrite=args.overwrite)
+    except (FileNotFoundError, OSError) as err:
+        print(f"dl-course notebooks: {err}", file=sys.stderr)
+        return 1
+    kept = len(CHAPTERS) - len(written)
+    print(f"{len(written)} notebooks copied to {target.resolve()}" + (f" ({kept} already there, kept; --overwrite replaces them)" if kept else ""))
+    print(f"已复制到 {target.resolve()}；在该目录中运行 `dl-course run 01` 或用 Jupyter 打开。")
+    return 0
+
+
+def export_data(folder: Path) -> int:
+    """Copy every checked data file this machine has into ``folder/<dataset>/<file>``: a mirror
+    any web server can serve (``DL_COURSE_MIRROR``); return how many are missing."""
+    import shutil
+
+    from dl_course import datasets
+    from dl_course.datasets import files
+
+    missing = 0
+    for name, module in datasets.CATALOG.items():
+        for spec in module.FILES:
+            found = files.survey(name, spec)[0]
+            if found is None:
+                missing += 1
+                print(f"  missing {name}/{spec.name}")
+                continue
+            (folder / name).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(found[0], folder / name / spec.name)
+            print(f"  {name}/{spec.name}  ← {found[1]}: {found[0]}")
+    return missing
+
+
 def cmd_book(args) -> int:
     from dl_course import book
 
@@ -256,6 +304,7 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("data", help="show where each dataset comes from and how to get it offline")
     d.add_argument("--download", action="store_true", help="download missing files (checked by SHA-256)")
     d.add_argument("--sums", action="store_true", help="print the SHA256SUMS list of every dataset file")
+    d.add_argument("--export", metavar="DIR", help="copy every data file found into DIR/<dataset>/<file> (a mirror folder)")
     d.set_defaults(fn=cmd_data)
     r = sub.add_parser("run", help="execute chapter notebooks headless")
     r.add_argument("chapter", help="chapter number (e.g. 01) or 'all'")
@@ -266,6 +315,13 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--smoke", action="store_true", help=f"cut every loop to a few steps (sets {ENV_SMOKE}=1)")
     r.set_defaults(fn=cmd_run)
     sub.add_parser("check", help="describe the set-up and build every registered model").set_defaults(fn=cmd_check)
+    doc = sub.add_parser("doctor", help="what this set-up lacks and how to fix it (exit 1 when a chapter cannot run)")
+    doc.add_argument("--profile", choices=PROFILES, default="fast", help="the profile whose data is checked")
+    doc.set_defaults(fn=cmd_doctor)
+    n = sub.add_parser("notebooks", help="copy the chapter notebooks into DIR (default: ./dl-course-notebooks)")
+    n.add_argument("dir", nargs="?", default="dl-course-notebooks")
+    n.add_argument("--overwrite", action="store_true", help="replace notebooks already in DIR")
+    n.set_defaults(fn=cmd_notebooks)
     b = sub.add_parser("book", help="build the executed notebooks into an offline HTML book")
     b.add_argument("--out", default="site", help="folder for the HTML book (default: site/)")
     b.add_argument("--serve", action="store_true", help="then serve it over HTTP until Ctrl-C")
