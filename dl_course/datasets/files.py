@@ -285,7 +285,7 @@ def download(dataset: str, spec: DataFile) -> Path:
     """
     seconds = deadline()
     target = _target(dataset, spec)
-    partial = target.with_name(target.name + ".part")
+    partial = target.with_name(f"{target.name}.{os.getpid()}.part")  # two runs may download at once
     errors = []
     for url in sources(dataset, spec):
         try:
