@@ -61,7 +61,7 @@ def cmd_data(args) -> int:
     problems = 0
     for name, module in datasets.CATALOG.items():
         rows = datasets.status(name)
-        if args.download:
+        if args.download and (args.profile is None or name in _needed(args.profile)):
             for spec, row in zip(module.FILES, rows, strict=True):
                 if row["state"] == "missing" and spec.urls:
                     try:
@@ -74,10 +74,15 @@ def cmd_data(args) -> int:
         for row in rows:
             print(f"    {row['file']:<30} {row['state']}")
         if not ready:
-            problems += 1
+            problems += args.profile is None or name in _needed(args.profile)
             print("  " + files.offline_help(name, module.FILES, module.PACKAGE).replace("\n", "\n  "))
         print()
     return 0 if args.download is False or problems == 0 else 1
+
+
+def _needed(profile: str) -> set[str]:
+    """The data sets some chapter loads in ``profile``."""
+    return {name for chapter in CHAPTERS for name in chapter.needs(profile)}
 
 
 def run_notebook(path: Path, profile: str | None, out: Path, timeout: int, failed: Path) -> float:
@@ -304,6 +309,7 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("data", help="show where each dataset comes from and how to get it offline")
     d.add_argument("--download", action="store_true", help="download missing files (checked by SHA-256)")
     d.add_argument("--sums", action="store_true", help="print the SHA256SUMS list of every dataset file")
+    d.add_argument("--profile", choices=PROFILES, help="with --download: only what the chapters need in this profile")
     d.add_argument("--export", metavar="DIR", help="copy every data file found into DIR/<dataset>/<file> (a mirror folder)")
     d.set_defaults(fn=cmd_data)
     r = sub.add_parser("run", help="execute chapter notebooks headless")
