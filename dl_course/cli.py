@@ -63,7 +63,7 @@ def cmd_data(args) -> int:
         rows = datasets.status(name)
         if args.download and (args.profile is None or name in _needed(args.profile)):
             for spec, row in zip(module.FILES, rows, strict=True):
-                if row["state"] == "missing" and spec.urls:
+                if row["state"] == "missing" and files.sources(name, spec):
                     try:
                         files.download(name, spec)
                     except files.DatasetError as err:
