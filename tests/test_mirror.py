@@ -133,3 +133,22 @@ def test_export_writes_the_mirror_layout_and_the_book_serves_it(tmp_path, monkey
                 urllib.request.urlopen(base + path)
     finally:
         server.shutdown()
+
+
+def test_data_download_uses_the_mirror_for_what_the_profile_needs(tmp_path, monkeypatch, http_dir, capsys):
+    import types
+
+    from dl_course import datasets
+
+    folder, base, requested = http_dir
+    (folder / "tang_poems").mkdir()
+    (folder / "tang_poems" / "poems").write_bytes(b"poems")
+    fake = types.SimpleNamespace(NAME="tang_poems", DESCRIPTION="poems", PACKAGE=None, FILES=[spec_for(b"poems")])
+    unneeded = types.SimpleNamespace(NAME="cifar10", DESCRIPTION="images", PACKAGE=None,
+                                     FILES=[spec_for(b"images", urls=(base + "/cifar",))])
+    monkeypatch.setattr(datasets, "CATALOG", {"tang_poems": fake, "cifar10": unneeded})
+    monkeypatch.setenv("DL_COURSE_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv(files.ENV_MIRROR, base)
+    assert cli.main(["data", "--download", "--profile", "fast"]) == 0  # cifar10 is full-profile only
+    assert requested == ["/tang_poems/poems"]
+    assert (tmp_path / "data" / "tang_poems" / "poems").read_bytes() == b"poems"
