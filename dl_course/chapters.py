@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENV_NOTEBOOKS = "DL_COURSE_NOTEBOOKS"
+PATTERN = "[0-9][0-9]_*.ipynb"
 
 
 @dataclass(frozen=True)
@@ -60,19 +61,22 @@ def search_dirs() -> list[Path]:
 
 
 def notebooks_dir() -> Path | None:
-    """The first folder of ``search_dirs()`` holding any chapter's notebook; ``None`` when none does."""
+    """The first folder of ``search_dirs()`` holding a chapter notebook (``NN_topic.ipynb``)."""
     for folder in search_dirs():
-        if any((folder / c.notebook).is_file() for c in CHAPTERS):
+        if any(folder.glob(PATTERN)):
             return folder
     return None
 
 
 def found(folder: Path | None = None) -> dict[str, Path]:
-    """The chapters' notebooks present in ``folder`` (default ``notebooks_dir()``), by number."""
+    """The chapters' notebooks present in ``folder`` (default ``notebooks_dir()``), by number,
+    and any further ``NN_topic.ipynb`` there (a teacher's own chapter)."""
     folder = folder if folder is not None else notebooks_dir()
     if folder is None:
         return {}
-    return {c.number: folder / c.notebook for c in CHAPTERS if (folder / c.notebook).is_file()}
+    listed = {c.number: folder / c.notebook for c in CHAPTERS if (folder / c.notebook).is_file()}
+    extra = {p.name[:2]: p for p in sorted(folder.glob(PATTERN)) if p.name[:2] not in BY_NUMBER}
+    return {**listed, **extra}
 
 
 def not_found_help() -> str:

@@ -23,6 +23,8 @@ def cmd_list(args) -> int:
     for chapter in CHAPTERS:
         where = found[chapter.number] if chapter.number in found else "NOT FOUND 未找到"
         print(f"  {chapter.number}  {chapter.title}  ({where})")
+    for number in sorted(set(found) - {c.number for c in CHAPTERS}):
+        print(f"  {number}  ({found[number]})")
     if not found:
         print(not_found_help())
     print("\nModels 模型 (dl_course.models.build(name)):")
