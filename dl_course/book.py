@@ -61,10 +61,10 @@ def readme_part(readme: str, markers: tuple[str, str]) -> str:
 
 def home_page(readme: str, notebooks: list[Path]) -> str:
     """The book's index: the README's Chinese then English overview, and the chapter table."""
-    from dl_course.cli import chapter_title
+    from dl_course.chapters import BY_NUMBER
 
     rows = "\n".join(
-        f"| {nb.name[:2]} | [{chapter_title(nb).removeprefix(nb.name[:2]).strip()}]({nb.stem}) "
+        f"| {nb.name[:2]} | [{BY_NUMBER[nb.name[:2]].title}]({nb.stem}) "
         f"| {{download}}`{nb.name} <{nb.name}>` |"
         for nb in notebooks
     )
@@ -141,12 +141,12 @@ def build(out: str | Path = "site", notebooks: str | Path | None = None, quiet: 
         from sphinx.application import Sphinx
     except ImportError as err:
         raise BookError("The book needs Sphinx and myst-nb: pip install -e '.[book]'") from err
-    from dl_course.cli import chapters, notebooks_dir
+    from dl_course import chapters
 
-    folder = Path(notebooks) if notebooks else notebooks_dir()
-    found = list(chapters(folder).values())
+    folder = Path(notebooks) if notebooks else chapters.notebooks_dir()
+    found = list(chapters.found(folder).values()) if folder else []
     if not found:
-        raise BookError(f"No chapter notebooks (NN_topic.ipynb) in {folder}.")
+        raise BookError(f"No chapter notebooks in {folder}." if folder else chapters.not_found_help())
     readme = folder.parent / "README.md"
     if not readme.is_file():
         raise BookError(f"{readme} not found: the home page is made from the README next to {folder}.")
@@ -168,14 +168,34 @@ def build(out: str | Path = "site", notebooks: str | Path | None = None, quiet: 
     return out / "index.html"
 
 
+class BookAndData(http.server.SimpleHTTPRequestHandler):
+    """The book's files, and under ``/data/<dataset>/<file>`` every data file this machine has
+    (checked copies found as ``datasets`` finds them): the classroom's ``DL_COURSE_MIRROR``."""
+
+    def translate_path(self, path: str) -> str:
+        parts = path.split("?", 1)[0].split("#", 1)[0].strip("/").split("/")
+        if parts[0] != "data":
+            return super().translate_path(path)
+        from dl_course.datasets import CATALOG, files
+
+        if len(parts) == 3 and parts[1] in CATALOG:
+            spec = next((f for f in CATALOG[parts[1]].FILES if f.name == parts[2]), None)
+            found = spec and files.survey(parts[1], spec)[0]
+            if found:
+                return str(found[0])
+        return str(Path(self.directory) / "_no_such_data_file_")
+
+
 def serve(site: str | Path = "site", host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve a built book over HTTP until interrupted (``host="0.0.0.0"`` for a classroom)."""
     site = Path(site)
     if not (site / "index.html").is_file():
         raise BookError(f"{site}/index.html not found: build the book first with `dl-course book --out {site}`.")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler = functools.partial(BookAndData, directory=str(site))
     with http.server.ThreadingHTTPServer((host, port), handler) as server:
         print(f"Serving the book at http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}/ (Ctrl-C stops)")
+        print(f"and the data files at http://<this computer>:{port}/data/ — students set "
+              f"DL_COURSE_MIRROR=http://<this computer>:{port}/data (学生设置此环境变量即可从本机下载数据)")
         try:
             server.serve_forever()
         except KeyboardInterrupt:

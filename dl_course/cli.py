@@ -1,9 +1,8 @@
-"""The ``dl-course`` command line: ``list``, ``data``, ``run``, ``check``, ``book``."""
+"""The ``dl-course`` command line: ``list``, ``data``, ``run``, ``check``, ``doctor``, ``book``, ``notebooks``."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -11,38 +10,23 @@ import tempfile
 import time
 from pathlib import Path
 
+from dl_course.chapters import CHAPTERS, not_found_help
+from dl_course.chapters import found as chapters
 from dl_course.runtime import ENV_PROFILE, ENV_SMOKE, PROFILES
-
-
-def notebooks_dir() -> Path:
-    """``./notebooks`` when it exists, else the checkout's ``notebooks/``."""
-    here = Path.cwd() / "notebooks"
-    return here if here.is_dir() else Path(__file__).resolve().parents[1] / "notebooks"
-
-
-def chapters(folder: Path | None = None) -> dict[str, Path]:
-    """Chapter notebooks by number: ``{"01": Path(".../01_perceptron.ipynb"), ...}``."""
-    folder = folder or notebooks_dir()
-    return {p.name[:2]: p for p in sorted(folder.glob("[0-9][0-9]_*.ipynb"))}
-
-
-def chapter_title(path: Path) -> str:
-    """The first heading of a notebook's first markdown cell."""
-    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-        if cell["cell_type"] == "markdown":
-            for line in "".join(cell["source"]).splitlines():
-                if line.startswith("#"):
-                    return line.lstrip("# ").strip()
-    return path.stem
 
 
 def cmd_list(args) -> int:
     from dl_course import models
 
+    found = chapters()
     print("Chapters 章节:")
-    for number, path in chapters().items():
-        title = chapter_title(path).removeprefix(number).strip()
-        print(f"  {number}  {title}  ({path.name})")
+    for chapter in CHAPTERS:
+        where = found[chapter.number] if chapter.number in found else "NOT FOUND 未找到"
+        print(f"  {chapter.number}  {chapter.title}  ({where})")
+    for number in sorted(set(found) - {c.number for c in CHAPTERS}):
+        print(f"  {number}  ({found[number]})")
+    if not found:
+        print(not_found_help())
     print("\nModels 模型 (dl_course.models.build(name)):")
     for family, names in models.families().items():
         print(f"  {family:<12} {', '.join(names)}")
@@ -59,6 +43,10 @@ def cmd_data(args) -> int:
     from dl_course import datasets
     from dl_course.datasets import files
 
+    if args.export:
+        print(f"Exporting the data files to {args.export} 导出数据文件:")
+        export_data(Path(args.export))
+        return 0
     if args.sums:
         print(SUMS_HEADER)
         for name, module in datasets.CATALOG.items():
@@ -75,9 +63,9 @@ def cmd_data(args) -> int:
     problems = 0
     for name, module in datasets.CATALOG.items():
         rows = datasets.status(name)
-        if args.download:
+        if args.download and (args.profile is None or name in _needed(args.profile)):
             for spec, row in zip(module.FILES, rows, strict=True):
-                if row["state"] == "missing" and spec.urls:
+                if row["state"] == "missing" and files.sources(name, spec):
                     try:
                         files.download(name, spec)
                     except files.DatasetError as err:
@@ -88,10 +76,15 @@ def cmd_data(args) -> int:
         for row in rows:
             print(f"    {row['file']:<30} {row['state']}")
         if not ready:
-            problems += 1
+            problems += args.profile is None or name in _needed(args.profile)
             print("  " + files.offline_help(name, module.FILES, module.PACKAGE).replace("\n", "\n  "))
         print()
     return 0 if args.download is False or problems == 0 else 1
+
+
+def _needed(profile: str) -> set[str]:
+    """The data sets some chapter loads in ``profile``."""
+    return {name for chapter in CHAPTERS for name in chapter.needs(profile)}
 
 
 def run_notebook(path: Path, profile: str | None, out: Path, timeout: int, failed: Path) -> float:
@@ -204,7 +197,8 @@ def cmd_run(args) -> int:
     wanted = list(found) if args.chapter == "all" else [args.chapter.zfill(2)]
     unknown = [c for c in wanted if c not in found]
     if unknown:
-        raise SystemExit(f"dl-course run: no chapter {unknown[0]}; chapters: {', '.join(found) or 'none found'}.")
+        hint = f"chapters: {', '.join(found)}" if found else not_found_help()
+        raise SystemExit(f"dl-course run: no chapter {unknown[0]}; {hint}")
     if args.smoke and args.inplace:
         raise SystemExit("dl-course run: --smoke results are not real ones; write them to --out, not --inplace.")
     if args.smoke:
@@ -249,6 +243,51 @@ def cmd_check(args) -> int:
     return 1 if failures else 0
 
 
+def cmd_doctor(args) -> int:
+    from dl_course import doctor
+
+    text, code = doctor.run(args.profile)
+    print(text)
+    return code
+
+
+def cmd_notebooks(args) -> int:
+    from dl_course.chapters import copy_out
+
+    target = Path(args.dir)
+    try:
+        written = copy_out(target, overwrite=args.overwrite)
+    except (FileNotFoundError, OSError) as err:
+        print(f"dl-course notebooks: {err}", file=sys.stderr)
+        return 1
+    kept = len(CHAPTERS) - len(written)
+    print(f"{len(written)} notebooks copied to {target.resolve()}" + (f" ({kept} already there, kept; --overwrite replaces them)" if kept else ""))
+    print(f"已复制到 {target.resolve()}；在该目录中运行 `dl-course run 01` 或用 Jupyter 打开。")
+    return 0
+
+
+def export_data(folder: Path) -> int:
+    """Copy every checked data file this machine has into ``folder/<dataset>/<file>``: a mirror
+    any web server can serve (``DL_COURSE_MIRROR``); return how many are missing."""
+    import shutil
+
+    from dl_course import datasets
+    from dl_course.datasets import files
+
+    missing = 0
+    for name, module in datasets.CATALOG.items():
+        for spec in module.FILES:
+            found = files.survey(name, spec)[0]
+            if found is None:
+                missing += 1
+                print(f"  missing {name}/{spec.name}")
+                continue
+            (folder / name).mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(found[0], folder / name / spec.name)
+            print(f"  {name}/{spec.name}  ← {found[1]}: {found[0]}")
+    return missing
+
+
 def cmd_book(args) -> int:
     from dl_course import book
 
@@ -272,6 +311,8 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("data", help="show where each dataset comes from and how to get it offline")
     d.add_argument("--download", action="store_true", help="download missing files (checked by SHA-256)")
     d.add_argument("--sums", action="store_true", help="print the SHA256SUMS list of every dataset file")
+    d.add_argument("--profile", choices=PROFILES, help="with --download: only what the chapters need in this profile")
+    d.add_argument("--export", metavar="DIR", help="copy every data file found into DIR/<dataset>/<file> (a mirror folder)")
     d.set_defaults(fn=cmd_data)
     r = sub.add_parser("run", help="execute chapter notebooks headless")
     r.add_argument("chapter", help="chapter number (e.g. 01) or 'all'")
@@ -282,6 +323,13 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--smoke", action="store_true", help=f"cut every loop to a few steps (sets {ENV_SMOKE}=1)")
     r.set_defaults(fn=cmd_run)
     sub.add_parser("check", help="describe the set-up and build every registered model").set_defaults(fn=cmd_check)
+    doc = sub.add_parser("doctor", help="what this set-up lacks and how to fix it (exit 1 when a chapter cannot run)")
+    doc.add_argument("--profile", choices=PROFILES, default="fast", help="the profile whose data is checked")
+    doc.set_defaults(fn=cmd_doctor)
+    n = sub.add_parser("notebooks", help="copy the chapter notebooks into DIR (default: ./dl-course-notebooks)")
+    n.add_argument("dir", nargs="?", default="dl-course-notebooks")
+    n.add_argument("--overwrite", action="store_true", help="replace notebooks already in DIR")
+    n.set_defaults(fn=cmd_notebooks)
     b = sub.add_parser("book", help="build the executed notebooks into an offline HTML book")
     b.add_argument("--out", default="site", help="folder for the HTML book (default: site/)")
     b.add_argument("--serve", action="store_true", help="then serve it over HTTP until Ctrl-C")

@@ -1,10 +1,15 @@
 """Plots used across chapters: training curves, image grids, decision boundaries, attention maps.
 
-Importing this module sets up a CJK font when one is installed (e.g. Debian's
-``fonts-noto-cjk``) so Chinese titles and labels render; it says so once when none is.
+Importing this module sets up a CJK font when one is installed (Debian's ``fonts-noto-cjk``,
+Windows' Microsoft YaHei, macOS' PingFang, or Noto Sans CJK SC from the PyPI package
+``mplfonts``: ``pip install "dl-course[cjk]"``) so Chinese titles and labels render; it says so
+once when none is.
 """
 
 from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -23,9 +28,24 @@ CJK_FONTS = (
 )
 
 
+def pip_font() -> Path | None:
+    """Noto Sans CJK SC as shipped by the PyPI package ``mplfonts``, when it is installed."""
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "NotoSansCJKsc-Regular.otf"
+    return path if path.is_file() else None
+
+
 def setup_fonts() -> str | None:
-    """Put the first installed CJK font first in matplotlib's sans-serif list; return its name."""
+    """Put the first installed CJK font first in matplotlib's sans-serif list; return its name.
+
+    A system font comes first; else the ``mplfonts`` package's Noto Sans CJK SC is registered.
+    """
     installed = {f.name for f in font_manager.fontManager.ttflist}
+    if not installed.intersection(CJK_FONTS) and pip_font():
+        font_manager.fontManager.addfont(str(pip_font()))
+        installed = {f.name for f in font_manager.fontManager.ttflist}
     for name in CJK_FONTS:
         if name in installed:
             plt.rcParams["font.sans-serif"] = [name, *plt.rcParams["font.sans-serif"]]
@@ -33,7 +53,9 @@ def setup_fonts() -> str | None:
             return name
     print(
         "No CJK font found: Chinese labels will show as boxes. "
-        "Install one, e.g. `apt-get install fonts-noto-cjk` (未找到中文字体)."
+        'Install one: pip install "dl-course[cjk]" (any system), or apt-get install fonts-noto-cjk '
+        '(未找到中文字体：请运行 pip install "dl-course[cjk]")'
+
     )
     return None
 

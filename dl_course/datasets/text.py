@@ -1,7 +1,9 @@
 """Text corpora and a character vocabulary for the recurrent-network chapters.
 
 Two poetry corpora in the ``fortune`` file format (records separated by ``%`` lines), both
-offline from Debian/Ubuntu packages:
+offline from Debian/Ubuntu packages, and without apt (Windows, macOS, Colab) unpacked from the
+same packages downloaded from Debian's archive (the poems are public domain; the compilations
+keep their own licences and are not shipped with this package):
 
 * ``tang_poems``: the 313 poems of 《唐诗三百首》 from ``fortunes-zh`` (``tang300``);
 * ``english_poems``: 720 English songs and poems from ``fortunes`` (``songs-poems``).
@@ -151,6 +153,10 @@ tang_poems = Corpus(
         sha256="b69cab0cb84c49dc1808d95aea7156c8911a7022ec630e194eecf360b78feff5",
         system_paths=("/usr/share/games/fortunes/tang300",),
         size_hint="89 KB",
+        debs=(
+            "https://deb.debian.org/debian/pool/main/f/fortune-zh/fortunes-zh_2.98_all.deb",
+            "http://deb.debian.org/debian/pool/main/f/fortune-zh/fortunes-zh_2.98_all.deb",
+        ),
     ),
     parse_tang,
 )
@@ -164,6 +170,10 @@ english_poems = Corpus(
         sha256="eb714d297b468da91b6ca32baefb000279a3e3740b09f8a87db24fe58e010b1a",
         system_paths=("/usr/share/games/fortunes/songs-poems",),
         size_hint="234 KB",
+        debs=(
+            "https://deb.debian.org/debian/pool/main/f/fortune-mod/fortunes_1.99.1-7.3_all.deb",
+            "http://deb.debian.org/debian/pool/main/f/fortune-mod/fortunes_1.99.1-7.3_all.deb",
+        ),
     ),
     parse_english,
 )

@@ -1,0 +1,114 @@
+"""The chapters: number, title, notebook and the data sets each needs, and where notebooks are found.
+
+This is the one list of chapters the command line, the book, ``dl-course doctor`` and the tests
+read. The notebooks ship inside the package (``dl_course/notebooks`` in an installed copy);
+``dl-course notebooks DIR`` copies them out for a student to open and edit.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_NOTEBOOKS = "DL_COURSE_NOTEBOOKS"
+PATTERN = "[0-9][0-9]_*.ipynb"
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter; ``data`` maps a profile (fast, full) to the catalogue data sets it loads."""
+
+    number: str
+    title: str
+    notebook: str
+    data: dict
+
+    def needs(self, profile: str = "fast") -> tuple[str, ...]:
+        """The data sets (``datasets.CATALOG`` names) this chapter loads in ``profile``."""
+        return self.data.get(profile, ())
+
+
+def _chapter(number, title, notebook, fast=(), full=None) -> Chapter:
+    return Chapter(number, title, notebook, {"fast": tuple(fast), "full": tuple(fast if full is None else full)})
+
+
+CHAPTERS: tuple[Chapter, ...] = (
+    _chapter("01", "感知机 Perceptron", "01_perceptron.ipynb"),
+    _chapter("02", "反向传播与训练 Backpropagation and training", "02_backprop.ipynb", ["fashion_mnist"]),
+    _chapter("03", "卷积神经网络 Convolutional neural networks", "03_cnn.ipynb", ["mnist5k", "fashion_mnist"], ["mnist", "fashion_mnist"]),
+    _chapter("04", "经典卷积网络 Modern CNN architectures", "04_cnn_architectures.ipynb", ["fashion_mnist"], ["cifar10"]),
+    _chapter("05", "循环神经网络 Recurrent Neural Networks", "05_rnn.ipynb", ["tang_poems", "english_poems"]),
+    _chapter("06", "长短期记忆网络、GRU 与序列到序列 LSTM, GRU and Sequence-to-Sequence", "06_lstm.ipynb"),
+    _chapter("07", "生成对抗网络 Generative adversarial networks", "07_gan.ipynb", ["fashion_mnist", "mnist5k"], ["fashion_mnist", "mnist"]),
+    _chapter("08", "自编码器、受限玻尔兹曼机与深度信念网络 Autoencoders, RBM and DBN", "08_autoencoder_rbm_dbn.ipynb", ["fashion_mnist"], ["mnist"]),
+)  # fmt: skip
+BY_NUMBER = {c.number: c for c in CHAPTERS}
+
+
+def packaged_dir() -> Path:
+    """Where an installed package keeps its copy of the notebooks."""
+    return Path(__file__).resolve().parent / "notebooks"
+
+
+def search_dirs() -> list[Path]:
+    """Folders searched for the notebooks, in order: ``DL_COURSE_NOTEBOOKS``, ``./notebooks``,
+    the current folder, the checkout's ``notebooks/``, the package's own copy."""
+    dirs = [Path(os.environ[ENV_NOTEBOOKS]).expanduser()] if os.environ.get(ENV_NOTEBOOKS) else []
+    dirs += [Path.cwd() / "notebooks", Path.cwd(), Path(__file__).resolve().parents[1] / "notebooks", packaged_dir()]
+    return list(dict.fromkeys(dirs))
+
+
+def notebooks_dir() -> Path | None:
+    """The first folder of ``search_dirs()`` holding a chapter notebook (``NN_topic.ipynb``)."""
+    for folder in search_dirs():
+        if any(folder.glob(PATTERN)):
+            return folder
+    return None
+
+
+def found(folder: Path | None = None) -> dict[str, Path]:
+    """The chapters' notebooks present in ``folder`` (default ``notebooks_dir()``), by number,
+    and any further ``NN_topic.ipynb`` there (a teacher's own chapter)."""
+    folder = folder if folder is not None else notebooks_dir()
+    if folder is None:
+        return {}
+    listed = {c.number: folder / c.notebook for c in CHAPTERS if (folder / c.notebook).is_file()}
+    extra = {p.name[:2]: p for p in sorted(folder.glob(PATTERN)) if p.name[:2] not in BY_NUMBER}
+    return {**listed, **extra}
+
+
+def not_found_help() -> str:
+    """Where the notebooks were looked for and how to get them, in English and Chinese."""
+    looked = "\n".join(f"  {d}" for d in search_dirs())
+    return (
+        f"No chapter notebooks found. Looked in:\n{looked}\n"
+        f"Get them with `dl-course notebooks DIR` (copies the chapters shipped with the package), "
+        f"then run from DIR or set {ENV_NOTEBOOKS}=DIR.\n"
+        f"未找到章节笔记本。请运行 `dl-course notebooks 目录` 复制课程笔记本，"
+        f"然后在该目录中运行，或设置环境变量 {ENV_NOTEBOOKS}=目录。"
+    )
+
+
+def copy_out(target: Path, overwrite: bool = False) -> list[Path]:
+    """Copy every chapter's notebook into ``target``; existing files are kept unless ``overwrite``.
+
+    The source is the package's copy, else the checkout's; returns the files written.
+    """
+    source = next((d for d in (packaged_dir(), Path(__file__).resolve().parents[1] / "notebooks")
+                   if all((d / c.notebook).is_file() for c in CHAPTERS)), None)  # fmt: skip
+    if source is None:
+        raise FileNotFoundError(
+            f"this installation has no notebooks in {packaged_dir()}: reinstall the package "
+            "(pip install --force-reinstall dl-course) or download them from the repository."
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for chapter in CHAPTERS:
+        out = target / chapter.notebook
+        if out.exists() and not overwrite:
+            continue
+        shutil.copyfile(source / chapter.notebook, out)
+        written.append(out)
+    return written

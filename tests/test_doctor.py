@@ -1,0 +1,78 @@
+"""`dl-course doctor` on a healthy set-up and on broken ones (no data, no font, Windows, Keras 2)."""
+
+import hashlib
+
+import pytest
+
+from dl_course import cli, doctor, plot
+from dl_course.datasets import CATALOG, files
+
+NEEDED = ("fashion_mnist", "tang_poems", "english_poems")  # what the fast profile loads
+
+
+@pytest.fixture
+def data(tmp_path, monkeypatch):
+    """A data folder where each needed data set is one small file with a known hash; returns it."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv(files.ENV_DATA, str(folder))
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.delenv(files.ENV_MIRROR, raising=False)
+    for name in NEEDED:
+        body = name.encode()
+        spec = files.DataFile(name="file", sha256=hashlib.sha256(body).hexdigest(), urls=(f"https://example.org/{name}",))
+        monkeypatch.setattr(CATALOG[name], "FILES", [spec])
+        (folder / name).mkdir(parents=True)
+        (folder / name / "file").write_bytes(body)
+    monkeypatch.setattr(plot, "FONT", "Noto Sans CJK SC")
+    monkeypatch.setattr(doctor, "gpu", lambda: [doctor.Finding("GPU", True, "1 visible")])
+    return folder
+
+
+def test_healthy_set_up_exits_zero(data, capsys):
+    assert cli.main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "Every chapter can run" in out and "所有章节均可运行" in out
+    assert "05 tang_poems" in out and "data folder" in out and "BAD" not in out
+
+
+def test_empty_data_folder_names_the_chapters_and_the_fix(data, capsys):
+    for name in NEEDED:
+        (data / name / "file").unlink()
+    assert cli.main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "无法运行的章节: 02, 03, 04, 05, 07, 08" in out
+    assert "dl-course data --download" in out and "https://example.org/tang_poems" in out
+
+
+def test_corrupt_file_is_reported(data, capsys):
+    (data / "tang_poems" / "file").write_bytes(b"tampered")
+    assert cli.main(["doctor"]) == 1
+    assert "CORRUPT" in capsys.readouterr().out
+
+
+def test_missing_font_says_how_to_install_one(data, monkeypatch, capsys):
+    monkeypatch.setattr(plot, "FONT", None)
+    cli.main(["doctor"])
+    out = capsys.readouterr().out
+    assert "BAD  CJK font" in out and 'pip install "dl-course[cjk]"' in out
+
+
+def test_legacy_keras_blocks_every_chapter(monkeypatch):
+    monkeypatch.setenv("TF_USE_LEGACY_KERAS", "1")
+    text, code = doctor.report(doctor.versions())
+    assert code == 1 and "01, 02" in text and "unset TF_USE_LEGACY_KERAS" in text
+
+
+def test_keras_2_is_a_bad_combination(monkeypatch):
+    real = doctor._version
+    monkeypatch.setattr(doctor, "_version", lambda d: "2.15.0" if d == "keras" else real(d))
+    assert "Keras 3 is required" in doctor.report(doctor.versions())[0]
+
+
+def test_no_gpu_reasons_by_platform(monkeypatch):
+    monkeypatch.setattr(doctor, "_version", lambda d: None)
+    assert "WSL2" in doctor.report(doctor.gpu(system="Windows", visible=[]))[0]
+    assert "Colab" in doctor.report(doctor.gpu(system="Linux", visible=[]))[0]
+    monkeypatch.setattr(doctor, "_version", lambda d: "2.5.1+cu121" if d == "torch" else None)
+    assert "KERAS_BACKEND=torch" in doctor.report(doctor.gpu(system="Linux", visible=[]))[0]
+    assert "1 visible" in doctor.report(doctor.gpu(system="Windows", visible=["gpu0"]))[0]
