@@ -27,11 +27,11 @@ def test_unknown_profile_is_a_clear_error(monkeypatch):
 
 def test_settings_prints_and_checks_keys(monkeypatch, capsys):
     monkeypatch.setenv("DL_COURSE_PROFILE", "fast")
-    cfg = runtime.settings(fast=dict(epochs=1, n=100), full=dict(epochs=20, n=60000))
+    cfg = runtime.settings(fast=dict(epochs=1, n=100), full=dict(epochs=20, n=60000), smoke=dict(epochs="epochs", n="batches"))
     assert (cfg.epochs, cfg.n) == (1, 100)
     assert "profile: fast | epochs=1, n=100" in capsys.readouterr().out
     with pytest.raises(ValueError, match="same keys"):
-        runtime.settings(fast=dict(epochs=1), full=dict(steps=2))
+        runtime.settings(fast=dict(epochs=1), full=dict(steps=2), smoke=dict(epochs="epochs"))
 
 
 def test_expect_bounds_per_profile(monkeypatch):
