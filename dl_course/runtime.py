@@ -202,6 +202,9 @@ def set_seed(seed: int = DEFAULT_SEED) -> int:
     import keras
     from keras.src.backend.common import global_state
 
+    from dl_course.checks import check_positive
+
+    seed = check_positive(seed, "seed", minimum=0)
     keras.utils.set_random_seed(seed)
     # Keras < 3.15 keeps the global SeedGenerator that unseeded keras.random draws use: start anew.
     global_state.set_global_attribute("global_seed_generator", None)
@@ -249,8 +252,27 @@ def strategy(devices: list[str] | None = None):
     import tensorflow as tf
 
     if devices:
-        return tf.distribute.MirroredStrategy(devices)
+        return tf.distribute.MirroredStrategy(check_devices(devices))
     return _visible_strategy()
+
+
+def check_devices(devices) -> list[str]:
+    """``devices`` when each names a device TensorFlow sees (``"/gpu:0"``, ``"CPU:1"``), else a ``ValueError``."""
+    import tensorflow as tf
+
+    seen = {(d.device_type, tf.DeviceSpec.from_string(d.name).device_index) for d in tf.config.list_logical_devices()}
+    listed = [d.name for d in tf.config.list_logical_devices()]
+    for device in [devices] if isinstance(devices, str) else devices:
+        try:
+            spec = tf.DeviceSpec.from_string(device) if isinstance(device, str) else None
+        except ValueError:
+            spec = None
+        if spec is None or (str(spec.device_type).upper(), spec.device_index or 0) not in seen:
+            raise ValueError(
+                f"devices must name visible devices ({', '.join(listed)}), got {device!r}: "
+                "leave devices out to use every visible device."
+            )
+    return [devices] if isinstance(devices, str) else list(devices)
 
 
 @functools.lru_cache(maxsize=1)
@@ -344,6 +366,10 @@ def expect(value, *, fast: float, full: float, name: str = "value", higher_is_be
 
     With ``higher_is_better=False`` the bound is an upper limit (losses, errors).
     """
+    import numpy as np
+
+    if np.ndim(value) != 0 or not isinstance(np.asarray(value).item(), (int, float)) or isinstance(value, bool):
+        raise ValueError(f"value must be a single number (e.g. float(accuracy)), got {value!r}.")
     active = profile()
     bound = fast if active == "fast" else full
     value = float(value)
