@@ -10,14 +10,15 @@ trainer), ``costs`` (per-layer parameters and MACs), ``gan_metrics``, ``results`
 import os as _os
 import sys as _sys
 
-# One BLAS thread for NumPy unless the user chose otherwise: the from-scratch code's small
+# Environment variables are set here (only where unset) because the libraries read them once, at
+# their own import. One BLAS thread for NumPy unless the user chose otherwise: the from-scratch code's small
 # matrix products (RBM, DBN) only lose time handing work between threads beside TensorFlow's
 # own thread pools. Takes effect when NumPy is imported after dl_course.
 _os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from dl_course import runtime as _runtime  # noqa: E402
 
-_runtime.quiet_tensorflow()
+_runtime.quiet_tensorflow()  # sets TF_CPP_MIN_LOG_LEVEL, TF_ENABLE_ONEDNN_OPTS (setdefault) before TF loads
 if "ipykernel" in _sys.modules:  # keep TensorFlow's native start-up lines out of notebooks
     _runtime.import_tensorflow_quietly()
 with _runtime.native_stderr_silenced():  # Keras's backend may log natively on import

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import os
 import re
 import sys
@@ -60,6 +62,10 @@ def cmd_data(args) -> int:
         print(f"Data folder 数据目录: {err}")
         return 1
     print(f"Data folder 数据目录: {folder}  (set {files.ENV_DATA} to change it)\n")
+    if args.download and os.environ.get(files.ENV_OFFLINE):
+        print(f"--download: {files.ENV_OFFLINE} is set, so nothing is downloaded; unset it to download. "
+              f"已设置 {files.ENV_OFFLINE}，不会下载；要下载请先取消该变量。")
+        return 1
     problems = 0
     for name, module in datasets.CATALOG.items():
         rows = datasets.status(name)
@@ -68,7 +74,7 @@ def cmd_data(args) -> int:
                 if row["state"] == "missing" and files.sources(name, spec):
                     try:
                         files.download(name, spec)
-                    except files.DatasetError as err:
+                    except (files.DatasetError, OSError) as err:
                         print("  download failed: " + str(err).replace("\n", "\n  "))
             rows = datasets.status(name)
         ready = all(r["state"].startswith("ok") for r in rows)
@@ -106,14 +112,19 @@ def run_notebook(path: Path, profile: str | None, out: Path, timeout: int, faile
     start = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory(prefix="dl-course-") as sockets:
-            nbclient.NotebookClient(
+            client = nbclient.NotebookClient(
                 nb,
                 config=_kernel_config(sockets),
                 kernel_name="python3",
                 timeout=timeout,
                 resources={"metadata": {"path": str(path.parent)}},
-                on_cell_start=lambda cell, cell_index: current.update(cell=cell, index=cell_index),
-            ).execute()
+                on_cell_start=lambda cell, cell_index: _started(current, cell, cell_index),
+            )
+            try:
+                client.execute()
+            except KeyboardInterrupt:
+                _kill_kernel(client)  # at once, before its sockets go, so it prints no traceback
+                raise
     except (Exception, KeyboardInterrupt) as err:
         _write(nb, failed)
         raise RunFailed(_reason(err, current, timeout)) from err
@@ -122,8 +133,36 @@ def run_notebook(path: Path, profile: str | None, out: Path, timeout: int, faile
             os.environ.pop(ENV_PROFILE, None)
         else:
             os.environ[ENV_PROFILE] = previous
-    _write(nb, out)
+    try:
+        _write(nb, out)
+    except OSError as err:
+        kept = Path(tempfile.gettempdir()) / out.name
+        _write(nb, kept)
+        raise RunFailed(f"could not write {out} ({err.strerror}); the executed notebook was kept as {kept}") from err
     return time.perf_counter() - start
+
+
+def _started(current: dict, cell, index: int) -> None:
+    """Note the cell that runs; make Ctrl-C raise ``KeyboardInterrupt`` rather than let nbclient
+    shut the kernel down under the running cell (which ends in zmq and assertion errors)."""
+    import asyncio
+    import signal
+
+    current.update(cell=cell, index=index)
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers on Windows loops
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, _interrupt)
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+def _kill_kernel(client) -> None:
+    """Kill the kernel process of ``client`` (an interrupted run keeps nothing of its state)."""
+    process = getattr(getattr(client.km, "provisioner", None), "process", None)
+    if process is not None:
+        process.kill()
+        process.wait()
 
 
 def _kernel_config(folder: str):
@@ -201,6 +240,10 @@ def cmd_run(args) -> int:
         raise SystemExit(f"dl-course run: no chapter {unknown[0]}; {hint}")
     if args.smoke and args.inplace:
         raise SystemExit("dl-course run: --smoke results are not real ones; write them to --out, not --inplace.")
+    if args.timeout <= 0:
+        raise SystemExit(f"dl-course run: --timeout must be a positive number of seconds per cell, got {args.timeout}.")
+    if not args.inplace:
+        _check_out_folder(Path(args.out))
     if args.smoke:
         os.environ[ENV_SMOKE] = "1"  # the kernels inherit it
     label = _profile_label(args.profile) + ("-smoke" if args.smoke else "")
@@ -214,14 +257,27 @@ def cmd_run(args) -> int:
         try:
             seconds = run_notebook(path, args.profile, out, args.timeout, kept)
         except RunFailed as err:
+            if isinstance(err.__cause__, KeyboardInterrupt):
+                print(f"  interrupted (Ctrl-C): see {kept}; {out} was left unchanged; "
+                      "the remaining chapters were not run")
+                return 130
             failed += 1
             print(f"  FAILED: {err}\n  see {kept}; {out} was left unchanged")
-            if isinstance(err.__cause__, KeyboardInterrupt):
-                print("  interrupted: the remaining chapters were not run")
-                return 130
             continue
         print(f"  done in {seconds:.0f} s → {out}")
     return 1 if failed else 0
+
+
+def _check_out_folder(folder: Path) -> None:
+    """Stop before running anything when ``--out`` cannot take the executed notebooks."""
+    if folder.exists() and not folder.is_dir():
+        raise SystemExit(f"dl-course run: --out must be a folder, got the file {folder}: pass a folder path.")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise SystemExit(f"dl-course run: --out must be a folder you can write to, got {folder} ({err.strerror}).") from None
 
 
 def cmd_check(args) -> int:
@@ -291,6 +347,12 @@ def export_data(folder: Path) -> int:
 def cmd_book(args) -> int:
     from dl_course import book
 
+    if not 1 <= args.port <= 65535:
+        print(f"dl-course book: --port must be a port number from 1 to 65535, got {args.port}.", file=sys.stderr)
+        return 2
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        print(f"dl-course book: --out must be a folder, got the file {args.out}: pass a folder path.", file=sys.stderr)
+        return 2
     try:
         if not (args.serve and args.no_build):
             start = time.perf_counter()
@@ -300,6 +362,11 @@ def cmd_book(args) -> int:
             book.serve(args.out, host=args.host, port=args.port)
     except book.BookError as err:
         print(f"dl-course book: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:  # the address is taken, unknown or not ours; the folder cannot be written
+        where = f"http://{args.host}:{args.port}/" if args.serve else args.out
+        print(f"dl-course book: cannot use {where}: {err.strerror or err}. "
+              "Pass another --port or --host (127.0.0.1 serves this computer only), or another --out.", file=sys.stderr)
         return 1
     return 0
 

@@ -3,7 +3,7 @@
 The profile (``DL_COURSE_PROFILE`` = ``fast`` | ``full`` | ``auto``) decides how much data and
 how many epochs a chapter uses; ``auto`` (the default) means ``full`` when a GPU or TPU is
 visible and ``fast`` otherwise. Smoke mode (``DL_COURSE_SMOKE=1``) keeps a profile's settings
-but cuts every loop to a few steps (see ``SMOKE_RULES``), so a CPU proves the full profile
+but cuts every loop to a few steps (each setting names its cut, see ``SMOKE_CUTS``), so a CPU proves the full profile
 runs. ``scope()`` spreads training over the visible devices; ``acceleration()`` decides mixed
 precision and XLA. Nothing here imports TensorFlow at module level, so the package also
 imports under ``KERAS_BACKEND=jax``.
@@ -12,7 +12,6 @@ imports under ``KERAS_BACKEND=jax``.
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import functools
 import os
 import platform
@@ -24,20 +23,19 @@ ENV_PROFILE = "DL_COURSE_PROFILE"
 ENV_SMOKE = "DL_COURSE_SMOKE"
 DEFAULT_SEED = 42
 
-#: In smoke mode, ``settings`` keys whose name matches a pattern are cut to at most this value:
-#: epoch counts to one epoch, step counts to a few steps, data sizes (numbers of examples) to a
-#: couple of batches ("batches" = twice the settings' ``batch_size``, else 2 × 128). Name new
-#: keys by these patterns; ``batch_size`` and every other key (model widths, shapes, rates)
-#: keep their value, so smoke mode builds and feeds the same models.
+#: Smoke mode's cuts, one of which every ``settings`` key names in ``smoke=``: "epochs" cuts an
+#: epoch count to one epoch, "steps" a step count to a few steps, "batches" a number of examples
+#: to a couple of batches (twice the settings' ``batch_size``, else 2 × 128), and "keep" leaves
+#: the value (batch sizes, model widths, shapes, rates, names), so smoke mode builds and feeds
+#: the same models.
 SMOKE_EPOCHS, SMOKE_STEPS, SMOKE_BATCHES, SMOKE_BATCH = 1, 2, 2, 128
-SMOKE_RULES = {
-    "*epochs": "epochs",
-    "*steps": "steps",
-    "*_size": "batches",  # but not batch sizes: `*batch_size` keys stay as they are
-    "*_train": "batches",
-    "*_test": "batches",
-    "n_*": "batches",
+SMOKE_CUTS = {
+    "epochs": "cut to 1 epoch",
+    "steps": f"cut to {SMOKE_STEPS} steps",
+    "batches": f"cut to {SMOKE_BATCHES} batches of examples",
+    "keep": "left as it is",
 }
+FALSE_WORDS, TRUE_WORDS = ("", "0", "false", "no", "off"), ("1", "true", "yes", "on")
 
 
 def quiet_tensorflow() -> None:
@@ -121,20 +119,51 @@ def profile() -> str:
 
 
 def smoke() -> bool:
-    """Whether smoke mode is on (``DL_COURSE_SMOKE`` set to anything but empty, 0, false, no)."""
-    return os.environ.get(ENV_SMOKE, "").strip().lower() not in ("", "0", "false", "no", "off")
+    """Whether smoke mode is on: ``DL_COURSE_SMOKE`` = 1, true, yes, on (off: unset, 0, false, no, off).
+
+    Any other value (``0.0``, ``maybe``) is a ``ValueError`` rather than a guess.
+    """
+    value = os.environ.get(ENV_SMOKE, "").strip().lower()
+    if value in FALSE_WORDS or value in TRUE_WORDS:
+        return value in TRUE_WORDS
+    raise ValueError(
+        f"{ENV_SMOKE} must be one of {', '.join(TRUE_WORDS)} (on) or {', '.join(FALSE_WORDS[1:])} or unset (off), "
+        f"got {value!r}. Use `export {ENV_SMOKE}=1` to turn smoke mode on, `unset {ENV_SMOKE}` to turn it off."
+    )
 
 
-def smoke_cut(chosen: dict) -> dict:
-    """``chosen`` settings with the keys that ``SMOKE_RULES`` names cut for smoke mode."""
+def smoke_cut(chosen: dict, cuts: dict) -> dict:
+    """``chosen`` settings with each key cut as ``cuts`` names it (see ``SMOKE_CUTS``)."""
     batches = SMOKE_BATCHES * int(chosen.get("batch_size", SMOKE_BATCH))
     limits = {"epochs": SMOKE_EPOCHS, "steps": SMOKE_STEPS, "batches": batches}
     cut = dict(chosen)
     for key, value in chosen.items():
-        rule = next((r for p, r in SMOKE_RULES.items() if fnmatch.fnmatchcase(key, p)), None)
-        if rule and not key.endswith("batch_size") and isinstance(value, int) and not isinstance(value, bool):
-            cut[key] = min(value, limits[rule])
+        if cuts[key] != "keep":
+            cut[key] = min(value, limits[cuts[key]])
     return cut
+
+
+def check_smoke_cuts(fast: dict, full: dict, cuts: dict) -> None:
+    """Raise ``ValueError`` unless ``cuts`` names one of ``SMOKE_CUTS`` for exactly the settings' keys."""
+    from dl_course.checks import is_int
+
+    how = "add it to smoke=dict(...) with one of " + ", ".join(f"{c!r} ({m})" for c, m in SMOKE_CUTS.items())
+    for key in fast:
+        if key not in cuts:
+            raise ValueError(f"smoke[{key!r}] must be given (how smoke mode cuts setting {key!r}), got nothing: {how}.")
+        if cuts[key] not in SMOKE_CUTS:
+            raise ValueError(f"smoke[{key!r}] must be one of {', '.join(map(repr, SMOKE_CUTS))}, got {cuts[key]!r}.")
+        if cuts[key] != "keep" and not (is_int(fast[key]) and is_int(full[key])):
+            raise ValueError(
+                f"smoke[{key!r}] must be 'keep' for a setting that is not a whole number, got {cuts[key]!r} "
+                f"for fast={fast[key]!r}, full={full[key]!r}."
+            )
+    extra = sorted(set(cuts) - set(fast))
+    if extra:
+        raise ValueError(f"smoke must name only the settings' keys, got unknown {extra}: remove them or add them to fast and full.")
+
+
+smoke_mode = smoke  # ``settings`` takes an argument named ``smoke``
 
 
 def pick(fast, full):
@@ -142,19 +171,27 @@ def pick(fast, full):
     return fast if profile() == "fast" else full
 
 
-def settings(fast: dict, full: dict) -> SimpleNamespace:
+def settings(fast: dict, full: dict, smoke: dict) -> SimpleNamespace:
     """Pick a notebook's sizes for the active profile and print them (cut in smoke mode).
 
-    >>> cfg = settings(fast=dict(epochs=1), full=dict(epochs=20))  # doctest: +SKIP
+    ``smoke`` names, for every key, how smoke mode cuts it: "epochs", "steps", "batches" or
+    "keep" (see ``SMOKE_CUTS``); a key it leaves out is an error, so no new key runs at full
+    size in smoke mode by oversight.
+
+    >>> cfg = settings(fast=dict(epochs=1), full=dict(epochs=20), smoke=dict(epochs="epochs"))  # doctest: +SKIP
     profile: fast | epochs=1
     """
+    for name, value in (("fast", fast), ("full", full), ("smoke", smoke)):
+        if not isinstance(value, dict):
+            raise ValueError(f"{name} must be a dict of settings, e.g. {name}=dict(epochs=...), got {value!r}.")
     if set(fast) != set(full):
         raise ValueError(f"fast and full settings must name the same keys, got {sorted(fast)} and {sorted(full)}")
+    check_smoke_cuts(fast, full, smoke)
     chosen = pick(fast, full)
-    if not smoke():
+    if not smoke_mode():
         print(f"profile: {profile()} | " + ", ".join(f"{k}={v}" for k, v in chosen.items()))
         return SimpleNamespace(**chosen)
-    cut = smoke_cut(chosen)
+    cut = smoke_cut(chosen, smoke)
     shown = (f"{k}={v}" + (f" (not {chosen[k]})" if v != chosen[k] else "") for k, v in cut.items())
     print(f"profile: {profile()}, smoke mode | " + ", ".join(shown))
     return SimpleNamespace(**cut)
@@ -165,6 +202,9 @@ def set_seed(seed: int = DEFAULT_SEED) -> int:
     import keras
     from keras.src.backend.common import global_state
 
+    from dl_course.checks import check_positive
+
+    seed = check_positive(seed, "seed", minimum=0)
     keras.utils.set_random_seed(seed)
     # Keras < 3.15 keeps the global SeedGenerator that unseeded keras.random draws use: start anew.
     global_state.set_global_attribute("global_seed_generator", None)
@@ -212,8 +252,27 @@ def strategy(devices: list[str] | None = None):
     import tensorflow as tf
 
     if devices:
-        return tf.distribute.MirroredStrategy(devices)
+        return tf.distribute.MirroredStrategy(check_devices(devices))
     return _visible_strategy()
+
+
+def check_devices(devices) -> list[str]:
+    """``devices`` when each names a device TensorFlow sees (``"/gpu:0"``, ``"CPU:1"``), else a ``ValueError``."""
+    import tensorflow as tf
+
+    seen = {(d.device_type, tf.DeviceSpec.from_string(d.name).device_index) for d in tf.config.list_logical_devices()}
+    listed = [d.name for d in tf.config.list_logical_devices()]
+    for device in [devices] if isinstance(devices, str) else devices:
+        try:
+            spec = tf.DeviceSpec.from_string(device) if isinstance(device, str) else None
+        except ValueError:
+            spec = None
+        if spec is None or (str(spec.device_type).upper(), spec.device_index or 0) not in seen:
+            raise ValueError(
+                f"devices must name visible devices ({', '.join(listed)}), got {device!r}: "
+                "leave devices out to use every visible device."
+            )
+    return [devices] if isinstance(devices, str) else list(devices)
 
 
 @functools.lru_cache(maxsize=1)
@@ -307,6 +366,10 @@ def expect(value, *, fast: float, full: float, name: str = "value", higher_is_be
 
     With ``higher_is_better=False`` the bound is an upper limit (losses, errors).
     """
+    import numpy as np
+
+    if np.ndim(value) != 0 or not isinstance(np.asarray(value).item(), (int, float)) or isinstance(value, bool):
+        raise ValueError(f"value must be a single number (e.g. float(accuracy)), got {value!r}.")
     active = profile()
     bound = fast if active == "fast" else full
     value = float(value)

@@ -52,7 +52,7 @@ def test_prose_is_chinese_and_results_are_bounded(path):
     prose = "".join(source(c) for c in cells(path) if c["cell_type"] == "markdown")
     assert len(re.findall(r"[\u4e00-\u9fff]", prose)) > 200
     code = "".join(source(c) for c in cells(path) if c["cell_type"] == "code")
-    assert "runtime.settings(" in code
+    assert "runtime.settings(" in code and "smoke=dict(" in code, "every setting names its smoke-mode cut"
     assert "runtime.expect(" in code or "ResultTable(" in code, "check results against bounds"
     assert "NBVAL_CHECK_OUTPUT" in code
     assert ".summary()" not in code.replace("# NBVAL", "")

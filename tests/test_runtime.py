@@ -1,6 +1,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from dl_course import runtime
@@ -27,11 +28,11 @@ def test_unknown_profile_is_a_clear_error(monkeypatch):
 
 def test_settings_prints_and_checks_keys(monkeypatch, capsys):
     monkeypatch.setenv("DL_COURSE_PROFILE", "fast")
-    cfg = runtime.settings(fast=dict(epochs=1, n=100), full=dict(epochs=20, n=60000))
+    cfg = runtime.settings(fast=dict(epochs=1, n=100), full=dict(epochs=20, n=60000), smoke=dict(epochs="epochs", n="batches"))
     assert (cfg.epochs, cfg.n) == (1, 100)
     assert "profile: fast | epochs=1, n=100" in capsys.readouterr().out
     with pytest.raises(ValueError, match="same keys"):
-        runtime.settings(fast=dict(epochs=1), full=dict(steps=2))
+        runtime.settings(fast=dict(epochs=1), full=dict(steps=2), smoke=dict(epochs="epochs"))
 
 
 def test_expect_bounds_per_profile(monkeypatch):
@@ -90,3 +91,26 @@ def test_strategy_mirrors_over_two_logical_cpus():
     out = subprocess.run([sys.executable, "-c", STRATEGY_SCRIPT], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "replicas 2 loss finite True" in out.stdout
+
+
+@pytest.mark.parametrize("value", [None, np.array([0.8, 0.9]), "0.9", True])
+def test_expect_refuses_anything_but_one_number(monkeypatch, value):
+    monkeypatch.setenv("DL_COURSE_PROFILE", "fast")
+    with pytest.raises(ValueError, match=r"value must be a single number \(e.g. float\(accuracy\)\)"):
+        runtime.expect(value, fast=0.5, full=0.9, name="acc")
+    assert runtime.expect(np.float32(0.75), fast=0.5, full=0.9, name="acc") == 0.75
+
+
+@pytest.mark.parametrize("seed", ["a", -1, 1.5])
+def test_set_seed_refuses_what_is_not_a_seed(seed):
+    with pytest.raises(ValueError, match=r"seed must be an integer ≥ 0"):
+        runtime.set_seed(seed)
+
+
+@pytest.mark.parametrize("devices", [["/gpu:7"], ["/cpu:0", "/cpu:9"], ["nonsense::"]])
+def test_scope_refuses_devices_that_are_not_there(devices):
+    if runtime.backend() != "tensorflow":
+        pytest.skip("device names are checked under TensorFlow")
+    with pytest.raises(ValueError, match=r"devices must name visible devices \(.*CPU:0.*\), got"):
+        with runtime.scope(devices):
+            pass

@@ -8,6 +8,9 @@ from dl_course.datasets import files
 
 FULL = dict(train_size=60000, n_test=10000, date_train=20000, date_test=2000, epochs=30, rbm_epochs=15,
             gibbs_steps=1000, batch_size=64, latent_dim=100, hidden=(500, 500), lr=2e-4, dataset="mnist")
+CUTS = dict(train_size="batches", n_test="batches", date_train="batches", date_test="batches", epochs="epochs",
+            rbm_epochs="epochs", gibbs_steps="steps", batch_size="keep", latent_dim="keep", hidden="keep", lr="keep",
+            dataset="keep")
 
 
 @pytest.fixture
@@ -22,8 +25,15 @@ def test_smoke_reads_environment(monkeypatch, value, on):
     assert runtime.smoke() is on
 
 
-def test_settings_cut_by_key_pattern(smoke, capsys):
-    cfg = runtime.settings(fast={**FULL, "train_size": 10}, full=FULL)
+@pytest.mark.parametrize("value", ["0.0", "maybe", "2"])
+def test_smoke_refuses_a_value_it_would_have_to_guess(monkeypatch, value):
+    monkeypatch.setenv("DL_COURSE_SMOKE", value)
+    with pytest.raises(ValueError, match=rf"DL_COURSE_SMOKE must be one of 1, true.*got '{value}'.*export DL_COURSE_SMOKE=1"):
+        runtime.smoke()
+
+
+def test_settings_cut_as_each_key_says(smoke, capsys):
+    cfg = runtime.settings(fast={**FULL, "train_size": 10}, full=FULL, smoke=CUTS)
     two_batches = 2 * FULL["batch_size"]
     assert (cfg.train_size, cfg.n_test, cfg.date_train, cfg.date_test) == (two_batches,) * 4
     assert (cfg.epochs, cfg.rbm_epochs, cfg.gibbs_steps) == (1, 1, runtime.SMOKE_STEPS)
@@ -34,14 +44,49 @@ def test_settings_cut_by_key_pattern(smoke, capsys):
 
 
 def test_settings_without_batch_size_cut_sizes_to_two_default_batches(smoke):
-    cfg = runtime.settings(fast=dict(n_train=5, small_size=3), full=dict(n_train=60000, small_size=100))
+    cfg = runtime.settings(fast=dict(n_train=5, small_size=3), full=dict(n_train=60000, small_size=100),
+                           smoke=dict(n_train="batches", small_size="batches"))
     assert (cfg.n_train, cfg.small_size) == (2 * runtime.SMOKE_BATCH, 100)
+
+
+def test_settings_cut_keys_any_name_but_only_as_told(smoke):
+    """Keys named unlike any pattern (the chapters' xor_points, tag_samples, toy_n) are cut too."""
+    full = dict(xor_points=2000, tag_samples=20000, toy_n=16384, lm_step=4, batch_size=64)
+    cuts = dict(xor_points="batches", tag_samples="batches", toy_n="batches", lm_step="keep", batch_size="keep")
+    cfg = runtime.settings(fast=full, full=full, smoke=cuts)
+    assert vars(cfg) == dict(xor_points=128, tag_samples=128, toy_n=128, lm_step=4, batch_size=64)
+
+
+@pytest.mark.parametrize(
+    "cuts, message",
+    [(dict(epochs="epochs"), r"smoke\['toy_n'\] must be given.*add it to smoke=dict\(\.\.\.\) with one of 'epochs'"),
+     (dict(epochs="epochs", toy_n="examples"), r"smoke\['toy_n'\] must be one of 'epochs', 'steps', 'batches', 'keep', got 'examples'"),
+     (dict(epochs="epochs", toy_n="batches", lr="keep"), r"smoke must name only the settings' keys, got unknown \['lr'\]"),
+     (dict(epochs="keep", toy_n="batches"), None),
+     (None, r"smoke must be a dict of settings")],
+)
+def test_settings_need_a_known_cut_for_every_key(monkeypatch, cuts, message):
+    monkeypatch.delenv("DL_COURSE_SMOKE", raising=False)
+    monkeypatch.setenv("DL_COURSE_PROFILE", "fast")
+    fast, full = dict(epochs=1, toy_n=100), dict(epochs=20, toy_n=16384)
+    if message is None:
+        assert vars(runtime.settings(fast, full, cuts)) == fast
+        return
+    with pytest.raises(ValueError, match=message):
+        runtime.settings(fast, full, cuts)
+
+
+def test_settings_refuse_to_cut_what_is_not_a_count(monkeypatch):
+    with pytest.raises(ValueError, match=r"smoke\['hidden'\] must be 'keep' for a setting that is not a whole number"):
+        runtime.settings(dict(hidden=(8,)), dict(hidden=(64,)), dict(hidden="batches"))
+    with pytest.raises(ValueError, match="fast must be a dict of settings"):
+        runtime.settings(None, dict(epochs=1), dict(epochs="epochs"))
 
 
 def test_settings_untouched_outside_smoke_mode(monkeypatch):
     monkeypatch.setenv("DL_COURSE_PROFILE", "full")
     monkeypatch.delenv("DL_COURSE_SMOKE", raising=False)
-    assert vars(runtime.settings(fast=FULL, full=FULL)) == FULL
+    assert vars(runtime.settings(fast=FULL, full=FULL, smoke=CUTS)) == FULL
 
 
 def test_expect_reports_but_does_not_enforce_in_smoke_mode(smoke, capsys):

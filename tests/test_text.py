@@ -163,3 +163,19 @@ def test_own_file_of_the_wrong_format_is_a_clear_error(tmp_path, corpus, content
     path.write_bytes(content)
     with pytest.raises(ValueError, match=rf"{path}: {message}.*fortune format"):
         corpus.load_data(path=path)
+
+
+def test_tang_file_saved_with_a_bom_is_read(tmp_path):
+    plain = tmp_path / "plain.txt"
+    plain.write_text(TANG, encoding="utf-8")
+    bom = tmp_path / "notepad.txt"
+    bom.write_text(TANG, encoding="utf-8-sig")
+    assert text.tang_poems.load_data(bom) == text.tang_poems.load_data(plain)
+
+
+def test_vocab_refuses_ids_and_text_of_the_wrong_kind():
+    vocab = text.CharVocab.fit(["床前明月光"])
+    with pytest.raises(ValueError, match=r"ids must be integer ids, got float64 values such as 2.7"):
+        vocab.decode([2.7])
+    with pytest.raises(ValueError, match=r"text must be a string, got int 123"):
+        vocab.encode(123)

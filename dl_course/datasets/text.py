@@ -131,7 +131,7 @@ class Corpus:
             return self._parser(files.fetch_bytes(self.NAME, self.FILES[0], self.PACKAGE).decode("utf-8"))
         fix = f"expected the fortune format of {self.FILES[0].name} (poems separated by lines of '%')"
         try:
-            poems = self._parser(Path(path).read_text(encoding="utf-8"))
+            poems = self._parser(Path(path).read_text(encoding="utf-8-sig"))  # -sig: Notepad's BOM too
         except UnicodeDecodeError:
             raise ValueError(f"{path}: not UTF-8 text; {fix}.") from None
         except ValueError as err:
@@ -219,6 +219,8 @@ class CharVocab:
     def encode(self, text: str, unknown: str | None = None) -> np.ndarray:
         """Ids (int32) of the characters of ``text``; ``unknown`` overrides the policy."""
         policy = _check_policy(unknown or self.unknown)
+        if not isinstance(text, str):
+            raise ValueError(f"text must be a string, got {type(text).__name__} {text!r}: pass str(...) or a poem's text.")
         ids = [self.index.get(c, self.unk_id) for c in text]
         if policy == "error" and self.unk_id in ids:
             missing = sorted({c for c in text if c not in self.index})
@@ -231,6 +233,8 @@ class CharVocab:
     def decode(self, ids) -> str:
         """The text of ``ids``, padding skipped; an id outside the vocabulary raises."""
         ids = np.asarray(ids).ravel()
+        if ids.size and not np.issubdtype(ids.dtype, np.integer):
+            raise ValueError(f"ids must be integer ids, got {ids.dtype} values such as {ids[0].item()!r}: pass model outputs through argmax first.")
         if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
             raise ValueError(
                 f"ids must lie in [0, {len(self)}), got range [{ids.min()}, {ids.max()}]."

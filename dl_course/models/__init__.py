@@ -9,7 +9,9 @@ that has imported ``dl_course``.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import inspect
 import pkgutil
 from collections.abc import Callable
 
@@ -27,14 +29,33 @@ def register(name: str | None = None, *, example: dict | None = None):
 
     def wrap(fn: Callable) -> Callable:
         key = name or fn.__name__
-        if key in _REGISTRY and _REGISTRY[key] is not fn:
+        if key in _REGISTRY and _REGISTRY[key].__wrapped__ is not fn:
             raise ValueError(f"model name {key!r} is registered twice")
-        _REGISTRY[key] = fn
+        checked = _checking_classifier_activation(fn, key)
+        _REGISTRY[key] = checked
         _FAMILY[key] = fn.__module__.rsplit(".", 1)[-1]
         _EXAMPLES[key] = dict(example or {})
-        return fn
+        return checked
 
     return wrap
+
+
+def _checking_classifier_activation(fn: Callable, key: str) -> Callable:
+    """``fn``, refusing a ``classifier_activation`` Keras does not know before any layer is built
+    (Keras's own error names neither the argument nor the builder)."""
+    signature = inspect.signature(fn)
+
+    @functools.wraps(fn)
+    def builder(*args, **kwargs):
+        if "classifier_activation" in signature.parameters:
+            from dl_course.models.common import check_activation
+
+            given = signature.bind_partial(*args, **kwargs).arguments
+            if "classifier_activation" in given:
+                check_activation(given["classifier_activation"], f"{key}: classifier_activation")
+        return fn(*args, **kwargs)
+
+    return builder
 
 
 def _load_all() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from keras import layers
 
-from dl_course.checks import check_choice
+from dl_course.checks import check_choice, check_fraction
 from dl_course.models import register
 from dl_course.models.blocks import LocalResponseNorm, fc_head, grouped_conv
 from dl_course.models.common import FLATTEN, check_top, image_input, make_model
@@ -39,6 +39,7 @@ def alexnet(
     """
     classes = check_top(include_top, classes, pooling, weights, name)
     check_choice(groups, "groups", {1: "one GPU", 2: "the paper's two GPUs"})
+    dropout = check_fraction(dropout, "dropout (a drop probability)")
     inputs = image_input(
         input_shape, (224, 224, 3), 63, name, input_tensor, FLATTEN if include_top else ""
     )

@@ -166,7 +166,8 @@ def dense_autoencoder(
     check_activation(output_activation, "output_activation")
     code_size = check_positive(code_size, "code_size")
     hidden = check_widths(hidden, "hidden", empty=True)
-    inputs = keras.Input(shape=tuple(input_shape))
+    input_shape = check_widths(input_shape, "input_shape (the shape of one example, e.g. (784,) or (28, 28))")
+    inputs = keras.Input(shape=input_shape)
     size = int(np.prod(input_shape))
     x = _corrupt(inputs, denoising, seed)
     x = keras.layers.Flatten(name="flatten")(x) if len(input_shape) > 1 else x

@@ -16,6 +16,8 @@ import keras
 from dl_course.checks import check_bool, check_choice, check_positive, is_int
 
 POOLINGS = (None, "avg", "max")
+#: More classes than any data set has; a larger ``classes`` is a typo, not a model.
+MAX_CLASSES = 1_000_000
 #: Why ``include_top=True`` needs a fixed input size in the models whose classifier flattens.
 FLATTEN = "include_top=True flattens the last feature maps into a dense layer (include_top=False takes any size)"
 
@@ -43,6 +45,8 @@ def check_top(include_top, classes, pooling, weights=None, model: str = "this mo
         )
     check_bool(include_top, "include_top")
     classes = check_positive(classes, "classes")
+    if classes > MAX_CLASSES:
+        raise ValueError(f"classes must be a positive integer ≤ {MAX_CLASSES:,}, got {classes!r}.")
     check_choice(pooling, "pooling", POOLINGS)
     if include_top and pooling is not None:
         raise ValueError("pooling applies only with include_top=False; drop one of them.")

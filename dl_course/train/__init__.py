@@ -5,11 +5,20 @@
 """
 
 from dl_course.train.classifier import train_classifier, warmup_cosine
-from dl_course.train.fitting import EpochTimer, InterruptAt, Interrupted, StopAfter, fit, run_dir
+from dl_course.train.fitting import (
+    BackupError,
+    EpochTimer,
+    InterruptAt,
+    Interrupted,
+    StopAfter,
+    fit,
+    run_dir,
+)
 from dl_course.train.gan import GAN, SampleGrid
 from dl_course.train.pretrain import greedy_pretrain
 
 __all__ = [
+    "BackupError",
     "GAN",
     "EpochTimer",
     "InterruptAt",

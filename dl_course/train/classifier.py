@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import keras
 
-from dl_course.checks import check_choice, check_fraction
+from dl_course.checks import check_choice, check_fraction, check_number, check_positive
 from dl_course.train.fitting import fit
 
 
@@ -28,6 +28,12 @@ def train_classifier(net, x, y, *, epochs: int, batch_size: int, lr: float, opti
     ``kwargs`` go to ``fit`` (``validation_data``, ``verbose``…).
     """
     check_choice(optimizer, "optimizer", ("sgd", "adam"))
+    epochs, batch_size = check_positive(epochs, "epochs"), check_positive(batch_size, "batch_size")
+    lr = check_number(lr, "lr (the peak learning rate)", inclusive=False)
+    if lr == float("inf"):
+        raise ValueError(f"lr (the peak learning rate) must be a finite number > 0, got {lr!r}.")
+    if len(x) == 0:
+        raise ValueError("x must hold at least one example, got an empty array: check how the data was loaded or subset.")
     inputs = keras.Input(net.input_shape[1:])
     model = keras.Model(inputs, net(augment(inputs) if augment is not None else inputs), name=f"train_{net.name}")
     schedule = warmup_cosine(lr, epochs * -(-len(x) // batch_size), warmup)

@@ -11,6 +11,8 @@ from pathlib import Path
 import keras
 
 from dl_course import runtime
+from dl_course.checks import check_positive
+from dl_course.train.inputs import BackupError, check_backup_dir, check_fit_arguments
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -49,11 +51,23 @@ def fit(model, x=None, y=None, *, backup_dir: str | Path | None = None, callback
     compiled with XLA and a ``tf.data`` input is prefetched; in smoke mode training stops after
     ``runtime.SMOKE_STEPS`` batches. Returns the ``History``; its ``epoch_times`` attribute
     holds seconds per epoch.
+
+    Keras deletes ``backup_dir`` when training ends, so it must be a new or empty folder (or
+    one holding only a backup); any other file in it is refused, never deleted. A damaged
+    backup is an error naming the folder. Resuming restores the weights, the optimizer state
+    and the epoch count, not the random state: with ``shuffle=True`` or dropout the resumed
+    epochs see other batch orders and masks than an uninterrupted run would, so the result is
+    equally good but not the same numbers (without shuffling and dropout it is identical).
+
+    Array inputs are checked first (see ``dl_course.train.inputs``): NaN or infinite values,
+    empty data, x and y of different lengths, labels the loss cannot use, ``epochs`` or
+    ``batch_size`` that are not positive integers, a learning rate that is not > 0.
     """
+    check_fit_arguments(model, x, y, kwargs)
     timer = EpochTimer()
     extra = [timer, *callbacks]
     if backup_dir is not None:
-        extra.append(keras.callbacks.BackupAndRestore(str(backup_dir)))
+        extra.append(keras.callbacks.BackupAndRestore(str(check_backup_dir(backup_dir))))
     if runtime.smoke():
         extra.append(StopAfter(runtime.SMOKE_STEPS))
     choice = runtime.acceleration()
@@ -85,6 +99,9 @@ def run_dir(chapter: str, experiment: str) -> Path:
     return folder
 
 
+__all__ = ["BackupError", "EpochTimer", "InterruptAt", "Interrupted", "StopAfter", "fit", "run_dir"]
+
+
 class Interrupted(RuntimeError):
     """Raised by ``InterruptAt``: training stopped as a crash or a lost connection would stop it."""
 
@@ -97,7 +114,7 @@ class InterruptAt(keras.callbacks.Callback):
 
     def __init__(self, epoch: int):
         super().__init__()
-        self.epoch = epoch
+        self.epoch = check_positive(epoch, "epoch (counted from 0)", minimum=0)
 
     def on_epoch_begin(self, epoch, logs=None):
         if epoch == self.epoch:

@@ -1,0 +1,133 @@
+"""fit and train_classifier refuse careless input with errors naming the argument; backups delete nothing."""
+
+import json
+
+import numpy as np
+import pytest
+
+from dl_course import models, train
+
+
+def compiled(loss="sparse_categorical_crossentropy", lr=0.01, classes=3):
+    import keras
+
+    model = models.build("mlp", input_shape=(4,), hidden=(8,), classes=classes)
+    model.compile(optimizer=keras.optimizers.SGD(lr), loss=loss)
+    return model
+
+
+X, Y = np.random.default_rng(0).normal(size=(32, 4)).astype("float32"), np.arange(32) % 3
+
+
+def with_nan(values):
+    values = values.copy()
+    values[3, 1] = np.nan
+    return values
+
+
+@pytest.mark.parametrize(
+    "x, y, kwargs, message",
+    [(with_nan(X), Y, {}, r"x must hold finite numbers, got 1 NaN or infinite"),
+     (X * np.inf, Y, {}, r"x must hold finite numbers"),
+     (X[:0], Y[:0], {}, r"x must hold at least one example"),
+     (X, Y[:20], {}, r"y must have one label per example of x, got 20 labels for 32"),
+     (X, Y, dict(epochs=0), r"epochs must be a positive integer, got 0"),
+     (X, Y, dict(epochs=-2), r"epochs must be a positive integer"),
+     (X, Y, dict(batch_size=0), r"batch_size must be a positive integer, got 0"),
+     (X, Y + 0.5, {}, r"y must be integer class labels, got fractional values such as 0.5"),
+     (X, Y + 1, {}, r"y must be class labels in \[0, 3\) for a model with 3 outputs, got labels from 1 to 3"),
+     (X, Y - 1, {}, r"y must be class labels in \[0, 3\).*from -1"),
+     (X, np.eye(3)[Y], {}, r"got one-hot rows of 3: pass y.argmax\(axis=1\)")],
+)
+def test_fit_refuses_what_would_train_nonsense(x, y, kwargs, message):
+    model = compiled()
+    before = [w.copy() for w in model.get_weights()]
+    with pytest.raises(ValueError, match=message):
+        train.fit(model, x, y, verbose=0, **{"epochs": 1, **kwargs})
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights())), "nothing trained"
+
+
+@pytest.mark.parametrize("lr", [float("nan"), -0.1, 0.0])
+def test_fit_refuses_a_learning_rate_that_is_not_positive(lr):
+    with pytest.raises(ValueError, match=r"lr \(the optimizer's learning rate\) must be a finite number > 0"):
+        train.fit(compiled(lr=lr), X, Y, epochs=1, verbose=0)
+
+
+def test_fit_refuses_an_uncompiled_model():
+    with pytest.raises(ValueError, match=r"model must be compiled before fit.*call model.compile"):
+        train.fit(models.build("mlp", input_shape=(4,), hidden=(8,), classes=3), X, Y, epochs=1, verbose=0)
+
+
+def test_fit_accepts_float_labels_that_are_whole_and_one_hot_with_the_dense_loss():
+    train.fit(compiled(), X, Y.astype("float32"), epochs=1, verbose=0)
+    train.fit(compiled(loss="categorical_crossentropy"), X, np.eye(3)[Y], epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [(dict(epochs=0), r"epochs must be a positive integer, got 0"),
+     (dict(batch_size=0), r"batch_size must be a positive integer, got 0"),
+     (dict(lr=float("nan")), r"lr \(the peak learning rate\) must be a number > 0, got nan"),
+     (dict(lr=-0.1), r"lr \(the peak learning rate\) must be a number > 0"),
+     (dict(lr=float("inf")), r"lr \(the peak learning rate\) must be a finite number > 0")],
+)
+def test_train_classifier_checks_its_arguments(kwargs, message):
+    net = models.build("mlp", input_shape=(4,), hidden=(8,), classes=3)
+    with pytest.raises(ValueError, match=message):
+        train.train_classifier(net, X, Y, **{"epochs": 1, "batch_size": 8, "lr": 0.01, **kwargs})
+
+
+def test_train_classifier_refuses_empty_data():
+    net = models.build("mlp", input_shape=(4,), hidden=(8,), classes=3)
+    with pytest.raises(ValueError, match="x must hold at least one example"):
+        train.train_classifier(net, X[:0], Y[:0], epochs=1, batch_size=8, lr=0.01)
+
+
+def test_backup_dir_with_other_files_is_refused_and_kept(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(train.BackupError, match=r"backup_dir must be a folder for the backup alone.*notes.txt"):
+        train.fit(compiled(), X, Y, epochs=1, verbose=0, backup_dir=tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_backup_dir_that_is_a_file_or_empty_string_is_refused(tmp_path):
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(train.BackupError, match="backup_dir must be a folder, got the file"):
+        train.fit(compiled(), X, Y, epochs=1, verbose=0, backup_dir=tmp_path / "f")
+    with pytest.raises(ValueError, match=r"backup_dir must be a folder path such as train.run_dir"):
+        train.fit(compiled(), X, Y, epochs=1, verbose=0, backup_dir="")
+
+
+def interrupted_backup(folder):
+    with pytest.raises(train.Interrupted):
+        train.fit(compiled(), X, Y, epochs=3, verbose=0, backup_dir=folder, callbacks=[train.InterruptAt(2)])
+    assert sorted(p.name for p in folder.iterdir()) == ["latest.weights.h5", "training_metadata.json"]
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [(lambda f: (f / "latest.weights.h5").unlink(), "latest.weights.h5 is missing or unreadable"),
+     (lambda f: (f / "latest.weights.h5").write_bytes(b"garbage"), "latest.weights.h5 is missing or unreadable"),
+     (lambda f: (f / "training_metadata.json").write_text(""), "training_metadata.json is missing or unreadable"),
+     (lambda f: (f / "training_metadata.json").write_text(json.dumps({"epoch": "two"})), "training_metadata.json"),
+     (lambda f: (f / "training_metadata.json").unlink(), "training_metadata.json is missing")],
+)
+def test_damaged_backup_is_a_clear_error_naming_the_folder(tmp_path, damage, message):
+    folder = tmp_path / "run"
+    interrupted_backup(folder)
+    damage(folder)
+    with pytest.raises(train.BackupError, match=rf"The backup in .*run is damaged: {message}.*delete the folder to start over"):
+        train.fit(compiled(), X, Y, epochs=3, verbose=0, backup_dir=folder)
+
+
+def test_whole_backup_in_an_existing_folder_resumes_and_is_removed(tmp_path):
+    folder = tmp_path / "run"
+    interrupted_backup(folder)
+    history = train.fit(compiled(), X, Y, epochs=3, verbose=0, backup_dir=folder)
+    assert history.epoch == [2] and not folder.exists()
+
+
+@pytest.mark.parametrize("epoch", [-1, "1", 1.0, True])
+def test_interrupt_at_refuses_an_epoch_it_could_never_reach(epoch):
+    with pytest.raises(ValueError, match=r"epoch \(counted from 0\) must be an integer ≥ 0"):
+        train.InterruptAt(epoch)
