@@ -5,7 +5,7 @@ PROFILE ?=
 
 APT_FILES ?= apt.txt
 
-.PHONY: setup setup-dev run test lint book smoke
+.PHONY: setup setup-dev setup-torch run test test-jax test-torch lint book smoke
 
 setup:  ## system packages (offline data, CJK font, MathJax) where apt exists, then the Python packages
 	@if command -v apt-get >/dev/null; then \
@@ -31,3 +31,17 @@ smoke:  ## every chapter with its full-profile settings, loops cut to a few step
 
 test: lint  ## unit tests, the notebooks (nbval, fast profile) and every chapter in full-profile smoke mode
 	$(PYTHON) -m pytest -n 2 --dist loadfile
+
+# The same chapters on the other Keras backends (JAX ships with requirements.txt; PyTorch: setup-torch).
+FAST_NOTEBOOKS ?= notebooks/*.ipynb
+TORCH_NOTEBOOKS ?= notebooks/01_perceptron.ipynb notebooks/03_cnn.ipynb notebooks/07_gan.ipynb
+
+setup-torch:  ## PyTorch's CPU build, for KERAS_BACKEND=torch
+	$(PYTHON) -m pip install -q torch==2.13.0  # pinned: the CPU build where pip has one locally
+
+test-jax:  ## the notebooks (nbval, fast profile) under KERAS_BACKEND=jax
+	KERAS_BACKEND=jax JAX_PLATFORMS=cpu DL_COURSE_PROFILE=fast $(PYTHON) -m pytest -n 2 --dist loadfile $(FAST_NOTEBOOKS)
+
+test-torch:  ## unit tests and chapters 01, 03, 07 (nbval) under KERAS_BACKEND=torch
+	KERAS_BACKEND=torch DL_COURSE_PROFILE=fast $(PYTHON) -m pytest -n 2 --dist loadfile tests \
+		--ignore=tests/test_full_profile_smoke.py --ignore=tests/test_book.py $(TORCH_NOTEBOOKS)
