@@ -102,7 +102,47 @@ def accelerators() -> tuple[str, ...]:
         import jax
 
         return tuple(sorted({d.platform.upper() for d in jax.devices() if d.platform != "cpu"}))
+    if name == "torch":
+        import torch
+
+        return ("GPU",) if torch.cuda.is_available() else ()
     return ()
+
+
+def backend_report() -> dict:
+    """The Keras backend, its framework's version and the devices it sees, as a dict of strings.
+
+    Only the active backend's framework is imported (``KERAS_BACKEND=jax`` never imports
+    TensorFlow), so this also works where TensorFlow is not installed.
+    """
+    name = backend()
+    report = {"backend": name}
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        report["tensorflow"] = tf.__version__
+        gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
+    elif name == "jax":
+        import jax
+
+        report["jax"] = jax.__version__
+        gpus = [str(d) for d in jax.devices() if d.platform == "gpu"]
+    elif name == "torch":
+        import torch
+
+        report["torch"] = torch.__version__
+        gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    else:
+        gpus = []
+    report["gpu"] = ", ".join(gpus) if gpus else "none seen"
+    report["accelerators"] = ", ".join(accelerators()) or "none (CPU)"
+    return report
+
+
+def steps_per_execution(steps: int = 16) -> int:
+    """``steps`` training steps per call into the compiled step, or 1 under PyTorch (which
+    Keras runs one step at a time): pass it to ``compile(steps_per_execution=...)``."""
+    return 1 if backend() == "torch" else steps
 
 
 def profile() -> str:
@@ -215,19 +255,9 @@ def info(seed: int | None = DEFAULT_SEED) -> dict:
     """Versions, devices and profile as a dict; seeds everything unless ``seed`` is None."""
     import keras
 
-    table = {
-        "python": platform.python_version(),
-        "keras": keras.__version__,
-        "backend": backend(),
-        "accelerators": ", ".join(accelerators()) or "none (CPU)",
-        "profile": profile(),
-    }
+    table = {"python": platform.python_version(), "keras": keras.__version__, **backend_report(), "profile": profile()}
     if smoke():
         table["smoke mode"] = "on: loops cut to a few steps, bounds not enforced"
-    if table["backend"] == "tensorflow":
-        import tensorflow as tf
-
-        table["tensorflow"] = tf.__version__
     if seed is not None:
         table["seed"] = set_seed(seed)
     return table

@@ -115,7 +115,7 @@ def adding_run(
         keras.optimizers.Adam(lr, clipnorm=1.0),
         loss={k: "mse" for k in outputs},
         jit_compile=jit_compile,
-        steps_per_execution=16,
+        steps_per_execution=runtime.steps_per_execution(16),
     )
     model.fit(x, {k: y for k in outputs}, batch_size=batch_size, epochs=epochs, verbose=verbose)
     pred = model.predict(x_test, batch_size=n_test, verbose=0)
@@ -155,7 +155,7 @@ def train_translator(
         "sparse_categorical_crossentropy",
         metrics=["accuracy"],
         jit_compile=jit_compile,
-        steps_per_execution=16,
+        steps_per_execution=runtime.steps_per_execution(16),
     )
     if verbose:
         print(f"--- {builder}: {model.count_params():,} parameters")

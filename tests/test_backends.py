@@ -62,3 +62,40 @@ def test_augmentation_keeps_the_model_compiled_under_jax():
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["jit_compile"] is True  # stock RandomRotation/RandomTranslation turn it off
     assert result["before"] != result["after"]  # new random crops were drawn inside the compiled steps
+
+
+WITHOUT_TENSORFLOW = """
+import json, sys
+
+# As if TensorFlow were not installed: `import tensorflow` fails and importlib.util.find_spec
+# (which PyTorch uses to probe for it) answers None.
+for name in ("tensorflow", "tf_keras"):
+    sys.modules[name] = None
+import keras, numpy as np
+import dl_course
+from dl_course import autodiff, book, cli, datasets, models, plot, runtime, train
+
+report = runtime.backend_report()
+runtime.describe()
+(x, y), (x_test, y_test) = datasets.prepare("fashion_mnist", train=64, test=32, flatten=True)
+m = models.build("mlp", input_shape=(784,), hidden=(16,), classes=10)
+m.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+h = train.fit(m, x, y, epochs=1, batch_size=32)
+value, grad = autodiff.value_and_grad(lambda w: keras.ops.sum(w ** 2), np.arange(3.0))
+print(json.dumps({"report": report, "loss": h.history["loss"][0], "grad": grad.tolist(),
+                  "tensorflow": sorted(m for m, mod in sys.modules.items() if m.split(".")[0] == "tensorflow" and mod is not None)}))
+"""
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_package_runs_without_tensorflow(backend):
+    """Under JAX or PyTorch the package never imports TensorFlow: it works where it is missing."""
+    pytest.importorskip(backend)
+    env = {**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu"}
+    out = subprocess.run([sys.executable, "-c", WITHOUT_TENSORFLOW], capture_output=True, text=True, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["tensorflow"] == []
+    assert result["report"]["backend"] == backend and backend in result["report"]
+    assert result["report"]["gpu"] == "none seen" or result["report"]["accelerators"] != "none (CPU)"
+    assert result["loss"] > 0 and result["grad"] == [0.0, 2.0, 4.0]

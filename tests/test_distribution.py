@@ -123,6 +123,7 @@ def test_mixed_precision_keeps_outputs_and_loss_in_float32(simulated, monkeypatc
     assert np.isfinite(loss) and keras.backend.standardize_dtype(model(x).dtype) == "float32"
 
 
+@pytest.mark.tensorflow_backend
 def test_fit_compiles_with_xla_and_prefetches_on_a_simulated_gpu(simulated, monkeypatch):
     import tensorflow as tf
 

@@ -63,6 +63,7 @@ def test_set_seed_repeats_numpy_and_keras():
     assert not np.array_equal(draw()[0], a[0])
 
 
+@pytest.mark.tensorflow_backend
 def test_describe_reports_versions(capsys):
     info = runtime.info(seed=1)
     assert info["backend"] == "tensorflow" and info["seed"] == 1
@@ -87,6 +88,7 @@ print("replicas", s.num_replicas_in_sync, "loss finite", bool(np.isfinite(h.hist
 """
 
 
+@pytest.mark.tensorflow_backend
 def test_strategy_mirrors_over_two_logical_cpus():
     out = subprocess.run([sys.executable, "-c", STRATEGY_SCRIPT], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]

@@ -15,6 +15,8 @@ CASES = [  # (height, width, kernel, stride, padding)
     (5, 5, 3, 2, 1),
 ]
 
+pytestmark = pytest.mark.tensorflow_backend  # TensorFlow's own ops are the reference
+
 
 def tf_padding(padding):
     if isinstance(padding, int):

@@ -4,6 +4,8 @@ import tensorflow as tf
 
 from dl_course.scratch.mlp import ACTIVATIONS, MLP, numerical_gradient
 
+pytestmark = pytest.mark.tensorflow_backend  # TensorFlow's own ops are the reference
+
 
 def tf_loss(model: MLP, X, y, variables):
     """The same network written with TensorFlow ops, for automatic differentiation."""

@@ -9,6 +9,8 @@ from dl_course.scratch import rnn
 
 BATCH, STEPS, FEATURES, UNITS = 3, 7, 4, 5
 
+pytestmark = pytest.mark.tensorflow_backend  # TensorFlow's own ops are the reference
+
 
 def _keras_and_numpy(layer, forward, rng, initial=False):
     """Run ``layer`` (return_sequences=True) and ``forward`` on the same random weights."""

@@ -234,6 +234,7 @@ BACKENDS = {
 }
 
 
+@pytest.mark.tensorflow_backend
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_updates_match_the_algorithms_by_hand(tmp_path, backend):
     pytest.importorskip(backend)
@@ -246,6 +247,7 @@ def test_updates_match_the_algorithms_by_hand(tmp_path, backend):
     assert max_difference(result["simultaneous"], result["alternating"]) > 1e-3
 
 
+@pytest.mark.tensorflow_backend
 def test_two_replicas_give_the_single_device_updates(tmp_path):
     # Each replica differentiates its half of the batch and the optimizer sums the two gradients:
     # without dividing each replica's loss by 2, every step would be twice too long.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 
+from dl_course import runtime
 from dl_course.checks import check_choice, check_fraction, check_number, check_positive
 from dl_course.train.fitting import fit
 
@@ -41,5 +42,5 @@ def train_classifier(net, x, y, *, epochs: int, batch_size: int, lr: float, opti
         opt = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=5e-4)
     else:
         opt = keras.optimizers.Adam(schedule)
-    model.compile(opt, "sparse_categorical_crossentropy", metrics=["accuracy"], jit_compile="auto", steps_per_execution=16)
+    model.compile(opt, "sparse_categorical_crossentropy", metrics=["accuracy"], jit_compile="auto", steps_per_execution=runtime.steps_per_execution(16))
     return fit(model, x, y, epochs=epochs, batch_size=batch_size, **kwargs)
