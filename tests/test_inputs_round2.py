@@ -27,7 +27,7 @@ LABELS = np.arange(8) % 10
      (IMAGES, LABELS + 0.5, r"labels must be integer class labels, got fractional values"),
      (np.zeros((8, 32, 32, 1), "float32"), LABELS,
       r"x must have shape \(n, 28, 28, 1\) for this model, got shape \(8, 32, 32, 1\): dimension 1 is 32"),
-     (IMAGES[..., 0], LABELS, r"x must have shape \(n, 28, 28, 1\).*add the channel axis")],
+     (IMAGES.reshape(8, -1), LABELS, r"x must have shape \(n, 28, 28, 1\) for this model, got shape \(8, 784\): reshape")],
 )
 def test_conditional_gan_refuses_bad_labels_and_images(cgan, x, labels, message):
     with pytest.raises(ValueError, match=message):
@@ -50,6 +50,11 @@ def test_fit_names_the_image_dimension_that_differs():
     with pytest.raises(ValueError, match=r"x must have shape \(n, 8, 8, 3\).*dimension 3 is 1, the model takes 3; "
                                          r"repeat the grey channel: np.repeat\(x, 3, axis=-1\)"):
         train.fit(net, grey, np.zeros(4, int), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"validation_data\[0\] must have shape \(n, 8, 8, 3\).*dimension 3 is 1"):
+        train.fit(net, grey[..., [0, 0, 0]], np.zeros(4, int), validation_data=(grey, np.zeros(4, int)), verbose=0)
+    with pytest.raises(ValueError, match=r"x must have shape \(n, 8, 8, 3\) for this model, got shape \(4, 8, 8\): "
+                                         r"give grey images 3 channels: np.repeat\(x\[..., None\], 3, axis=-1\)"):
+        train.fit(net, grey[..., 0], np.zeros(4, int), verbose=0)
     with pytest.raises(ValueError, match=r"dimension 3 is 1, the model takes 3"):
         train.train_classifier(net, grey, np.zeros(4, int), epochs=1, batch_size=2, lr=0.01, verbose=0)
 
@@ -64,3 +69,12 @@ def test_data_folder_of_an_unknown_user_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("DL_COURSE_DATA", "~nobody_such_user_h2/data")
     with pytest.raises(datasets.DatasetError, match=r"DL_COURSE_DATA must name a folder.*~user does not exist: set it to a full path"):
         datasets.data_dir()
+
+
+def test_fit_accepts_the_trailing_axis_keras_adds_itself():
+    import keras
+
+    net = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(3)])
+    net.compile("sgd", "sparse_categorical_crossentropy")
+    history = train.fit(net, np.zeros((4, 8, 8), "float32"), np.zeros(4, int), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])

@@ -38,6 +38,9 @@ def check_fit_arguments(model, x, y, kwargs: dict) -> None:
     if _is_array(y) and len(y) != len(x):
         raise ValueError(f"y must have one label per example of x, got {len(y)} labels for {len(x)} examples.")
     check_input_shape(_input_shape(model), x, "x")
+    validation = kwargs.get("validation_data")
+    if isinstance(validation, (tuple, list)) and validation and _is_array(validation[0]):
+        check_input_shape(_input_shape(model), validation[0], "validation_data[0]")
     check_finite(x, "x")
     if _is_array(y):
         check_finite(y, "y")
@@ -89,12 +92,18 @@ def check_input_shape(expected, x, name: str = "x") -> None:
     if not isinstance(expected, tuple) or not expected or not all(d is None or isinstance(d, int) for d in expected):
         return  # several inputs, or no known shape: left to Keras
     shape = np.shape(x)
+    if len(shape) == len(expected) - 1 and expected[-1] == 1:
+        shape = (*shape, 1)  # Keras adds a missing trailing axis of 1 itself
+    elif len(shape) == len(expected) + 1 and shape[-1] == 1:
+        shape = shape[:-1]  # and drops a surplus one
     want = "(n, " + ", ".join("any" if d is None else str(d) for d in expected[1:]) + ")"
     if len(shape) != len(expected):
         fix = "reshape it to the model's input shape"
-        if len(shape) == len(expected) - 1 and expected[-1] == 1:
-            fix = f"add the channel axis: datasets.prepare(..., channels=True) or {name}[..., None]"
-        elif len(shape) == len(expected) + 1 or (len(expected) == 2 and len(shape) > 2):
+        if len(shape) == len(expected) - 1 and len(expected) == 4:
+            fix = "add the channel axis: datasets.prepare(..., channels=True)"
+            if expected[-1] == 3:
+                fix = f"give grey images 3 channels: np.repeat({name}[..., None], 3, axis=-1)"
+        elif len(expected) == 2 and len(shape) > 2:
             fix = "flatten each example: datasets.prepare(..., flatten=True) or build the model for images"
         raise ValueError(f"{name} must have shape {want} for this model, got shape {shape}: {fix}.")
     for axis, (got, need) in enumerate(zip(shape[1:], expected[1:]), start=1):
