@@ -31,9 +31,10 @@ SCALES = {
 
 def subset(x, y, n: int, seed: int = 0):
     """A seeded random subset of ``n`` examples of ``(x, y)`` in their original order (all of
-    them when ``n`` ≥ len)."""
+    them when ``n`` ≥ len). Lists are taken as arrays (``np.asarray``)."""
     if not is_int(n) or n < 1:
         raise ValueError(f"n must be a positive integer (the number of examples to keep), got {n!r}.")
+    x, y = np.asarray(x), np.asarray(y)
     if len(x) != len(y):
         raise ValueError(f"x and y differ in length: {len(x)} vs {len(y)}.")
     if n >= len(x):

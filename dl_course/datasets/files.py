@@ -64,7 +64,13 @@ class DataFile:
 def data_dir() -> Path:
     """The folder searched first and where downloads go (``DL_COURSE_DATA`` or ``data/``)."""
     if os.environ.get(ENV_DATA):
-        return Path(os.environ[ENV_DATA]).expanduser()
+        try:
+            return Path(os.environ[ENV_DATA]).expanduser()
+        except RuntimeError:  # "~someone" for a user that does not exist
+            raise DatasetError(
+                f"{ENV_DATA} must name a folder, got {os.environ[ENV_DATA]!r}, whose ~user does not exist: "
+                f"set it to a full path, e.g. {ENV_DATA}=$HOME/dl_course_data, or unset it."
+            ) from None
     checkout = Path(__file__).resolve().parents[2] / "data"
     if (checkout / "README.md").exists():
         return checkout

@@ -14,6 +14,7 @@ import keras
 from keras import ops
 
 from dl_course.checks import check_choice, check_positive
+from dl_course.train.inputs import check_gan_data
 
 UPDATES = {
     "simultaneous": "both gradients at one point, applied together",
@@ -67,6 +68,14 @@ class GAN(keras.Model):
             optimizer = keras.optimizers.Adam(learning_rate=2e-4, beta_1=0.5)
         super().compile(optimizer=optimizer, **kwargs)
         self.optimizer.build(self.trainable_variables)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        """``keras.Model.fit`` after checking array inputs: image shape, and labels in [0, classes)."""
+        if y is None and self.conditional and isinstance(x, tuple) and len(x) == 2:
+            check_gan_data(self, *x)
+        else:
+            check_gan_data(self, x, y)
+        return super().fit(x, y, *args, **kwargs)
 
     def compile_from_config(self, config):
         self.compile(**keras.saving.deserialize_keras_object(config))

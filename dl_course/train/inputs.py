@@ -37,6 +37,10 @@ def check_fit_arguments(model, x, y, kwargs: dict) -> None:
         raise ValueError("x must hold at least one example, got an empty array: check how the data was loaded or subset.")
     if _is_array(y) and len(y) != len(x):
         raise ValueError(f"y must have one label per example of x, got {len(y)} labels for {len(x)} examples.")
+    check_input_shape(_input_shape(model), x, "x")
+    validation = kwargs.get("validation_data")
+    if isinstance(validation, (tuple, list)) and validation and _is_array(validation[0]):
+        check_input_shape(_input_shape(model), validation[0], "validation_data[0]")
     check_finite(x, "x")
     if _is_array(y):
         check_finite(y, "y")
@@ -62,22 +66,64 @@ def check_finite(values, name: str) -> None:
         raise ValueError(f"{name} must hold finite numbers, got {bad} NaN or infinite entries: clean or drop them first.")
 
 
-def check_sparse_labels(y: np.ndarray, classes: int) -> None:
+def check_sparse_labels(y: np.ndarray, classes: int, name: str = "y", *,
+                        use: str = " for loss 'sparse_categorical_crossentropy'",
+                        one_hot_fix: str = "or compile with 'categorical_crossentropy'",
+                        what: str = "outputs") -> None:
     """Integer class labels in [0, classes) for the sparse loss (not one-hot, not fractional)."""
     if y.ndim == 2 and y.shape[-1] == classes and classes > 1:
         raise ValueError(
-            f"y must be integer class labels for loss 'sparse_categorical_crossentropy', got one-hot rows of {classes}: "
-            "pass y.argmax(axis=1), or compile with 'categorical_crossentropy'."
+            f"{name} must be integer class labels{use}, got one-hot rows of {classes}: "
+            f"pass {name}.argmax(axis=1), {one_hot_fix}."
         )
     if not np.issubdtype(y.dtype, np.number) or np.issubdtype(y.dtype, np.complexfloating):
-        raise ValueError(f"y must be integer class labels, got an array of {y.dtype}.")
+        raise ValueError(f"{name} must be integer class labels, got an array of {y.dtype}.")
     if np.issubdtype(y.dtype, np.floating) and not np.array_equal(y, np.round(y)):
-        raise ValueError(f"y must be integer class labels, got fractional values such as {float(y[y != np.round(y)].flat[0]):g}.")
+        raise ValueError(f"{name} must be integer class labels, got fractional values such as {float(y[y != np.round(y)].flat[0]):g}.")
     if y.size and (y.min() < 0 or y.max() >= classes):
         raise ValueError(
-            f"y must be class labels in [0, {classes}) for a model with {classes} outputs, "
+            f"{name} must be class labels in [0, {classes}) for a model with {classes} {what}, "
             f"got labels from {y.min():g} to {y.max():g}."
         )
+
+
+def check_input_shape(expected, x, name: str = "x") -> None:
+    """``x``'s shape must match a model's input shape ``(None, ...)`` in every fixed dimension."""
+    if not isinstance(expected, tuple) or not expected or not all(d is None or isinstance(d, int) for d in expected):
+        return  # several inputs, or no known shape: left to Keras
+    shape = np.shape(x)
+    if len(shape) == len(expected) - 1 and expected[-1] == 1:
+        shape = (*shape, 1)  # Keras adds a missing trailing axis of 1 itself
+    elif len(shape) == len(expected) + 1 and shape[-1] == 1:
+        shape = shape[:-1]  # and drops a surplus one
+    want = "(n, " + ", ".join("any" if d is None else str(d) for d in expected[1:]) + ")"
+    if len(shape) != len(expected):
+        fix = "reshape it to the model's input shape"
+        if len(shape) == len(expected) - 1 and len(expected) == 4:
+            fix = "add the channel axis: datasets.prepare(..., channels=True)"
+            if expected[-1] == 3:
+                fix = f"give grey images 3 channels: np.repeat({name}[..., None], 3, axis=-1)"
+        elif len(expected) == 2 and len(shape) > 2:
+            fix = "flatten each example: datasets.prepare(..., flatten=True) or build the model for images"
+        raise ValueError(f"{name} must have shape {want} for this model, got shape {shape}: {fix}.")
+    for axis, (got, need) in enumerate(zip(shape[1:], expected[1:]), start=1):
+        if need is not None and got != need:
+            fix = "resize the data, or build the model with input_shape matching the data"
+            if axis == len(shape) - 1 and len(shape) == 4 and (got, need) == (1, 3):
+                fix = f"repeat the grey channel: np.repeat({name}, 3, axis=-1)"
+            elif axis == len(shape) - 1 and len(shape) == 4 and need == 1:
+                fix = "use grey-scale images, or build the model with input_shape=(height, width, channels)"
+            raise ValueError(
+                f"{name} must have shape {want} for this model, got shape {shape}: dimension {axis} is {got}, "
+                f"the model takes {need}; {fix}."
+            )
+
+
+def _input_shape(model):
+    try:
+        return tuple(model.input_shape)
+    except (AttributeError, ValueError, TypeError):  # a subclassed model not built yet
+        return None
 
 
 def _is_array(value) -> bool:
@@ -136,3 +182,34 @@ def check_backup_whole(folder: Path) -> None:
             f.keys()
     except (OSError, ValueError) as error:
         raise BackupError(f"The backup in {folder} is damaged: latest.weights.h5 is missing or unreadable ({error}); {start_over}.") from None
+
+
+def check_gan_data(gan, x, labels) -> None:
+    """Images matching D's input and, for a conditional GAN, one integer label in [0, classes) per image."""
+    if not _is_array(x):
+        return
+    if len(x) == 0:
+        raise ValueError("x must hold at least one image, got an empty array: check how the data was loaded or subset.")
+    check_input_shape(tuple(gan.discriminator.inputs[0].shape), x, "x")
+    check_finite(x, "x")
+    if labels is None or not gan.conditional or not _is_array(labels):
+        return
+    labels = np.asarray(labels)
+    if len(labels) != len(x):
+        raise ValueError(f"labels must have one label per image of x, got {len(labels)} labels for {len(x)} images.")
+    classes = _label_classes(gan.discriminator)
+    if classes is not None:
+        check_sparse_labels(labels, classes, "labels", use="", one_hot_fix="one class number per image",
+                            what="classes")
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be a 1-D array of class numbers, got shape {labels.shape}: pass labels.ravel().")
+
+
+def _label_classes(network) -> int | None:
+    """The number of classes a network's label embedding takes."""
+    import keras
+
+    for layer in network.layers:
+        if isinstance(layer, keras.layers.Embedding):
+            return int(layer.input_dim)
+    return None
