@@ -8,7 +8,8 @@ hint — never the solution. Student exceptions and endless loops are reported, 
 
 from __future__ import annotations
 
-from dl_course.exercises import basics, cnn, generative, sequences  # noqa: F401 - they register the checks
+# basics, cnn, generative and sequences register their checks when imported.
+from dl_course.exercises import basics, cnn, generative, sequences  # noqa: F401
 from dl_course.exercises.registry import CHECKS, exercises
 from dl_course.exercises.runner import Result, run
 
