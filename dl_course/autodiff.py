@@ -53,7 +53,10 @@ def _jax(fn, params, arrays):
     import keras
 
     wide = any(a.dtype == np.float64 for a in arrays)
-    with jax.enable_x64(True) if wide else contextlib.nullcontext():
+    enable_x64 = getattr(jax, "enable_x64", None)
+    if enable_x64 is None:  # JAX before jax.enable_x64
+        from jax.experimental import enable_x64
+    with enable_x64(True) if wide else contextlib.nullcontext():
         def flat_fn(*tensors):
             return fn(keras.tree.pack_sequence_as(params, list(tensors)))
 
