@@ -59,6 +59,13 @@ def test_fit_names_the_image_dimension_that_differs():
         train.train_classifier(net, grey, np.zeros(4, int), epochs=1, batch_size=2, lr=0.01, verbose=0)
 
 
+def test_predict_on_grey_images_names_expected_and_received_channels():
+    """The README's troubleshooting line quotes this message for direct ``model.predict`` calls."""
+    net = models.build("resnet20", input_shape=(32, 32, 3), classes=10)
+    with pytest.raises(ValueError, match=r"expected axis -1 of input shape to have value 3, "
+                                         r"but received input with shape \(2, 32, 32, 1\)"):
+        net.predict(np.zeros((2, 32, 32, 1), "float32"), verbose=0)
+
 def test_subset_takes_lists():
     x, y = datasets.subset(list(range(10)), [i % 2 for i in range(10)], 3, seed=1)
     assert isinstance(x, np.ndarray) and len(x) == len(y) == 3
