@@ -1,7 +1,7 @@
 """The fast profile's digit results over seeds, to choose the bounds of chapters 03 and 07.
 
     python benchmarks/digits_seeds.py lenet [--data mnist5k|fashion_mnist] [--epochs 15] [--seeds 0 1 2]
-    python benchmarks/digits_seeds.py cgan [--epochs 4] [--seeds 0 1 2]
+    python benchmarks/digits_seeds.py cgan [--epochs 4] [--batch 64] [--lr 2e-3] [--scorer-epochs 6] [--seeds 0 1 2]
 
 ``lenet``: chapter 03's recipe (paper LeNet-5 behind a random shift of up to 2 pixels, Adam 3e-3
 decaying to 0 on a cosine, batch 64) on mnist5k's 4,000 training digits, or as many Fashion-MNIST
@@ -44,7 +44,7 @@ def cgan(args) -> None:
     (x, y), (xt, yt) = datasets.prepare("mnist5k", scale="tanh", channels=True)
     runtime.set_seed(0)
     scorer = ImageScorer()
-    scorer.fit(xt, yt, epochs=10, verbose=0)
+    scorer.fit(xt, yt, epochs=args.scorer_epochs, verbose=0)
     print(f"scorer trained on {len(xt)} held-out digits: accuracy {scorer.accuracy(x, y):.4f} on the {len(x)} GAN digits")
     z = np.random.default_rng(2).normal(size=(1000, 32)).astype("float32")
     labels = np.arange(1000) % 10
@@ -53,13 +53,13 @@ def cgan(args) -> None:
         runtime.set_seed(seed)
         gan = GAN(models.build("cdcgan_generator", latent_dim=32, filters=(32, 16)),
                   models.build("cdcgan_discriminator", filters=(32, 64)), seed=seed)
-        schedule = keras.optimizers.schedules.CosineDecay(1e-3, args.epochs * -(-len(x) // 32))
+        schedule = keras.optimizers.schedules.CosineDecay(args.lr, args.epochs * -(-len(x) // args.batch))
         gan.compile(keras.optimizers.Adam(schedule, beta_1=0.5))
-        train.fit(gan, (x, y), epochs=args.epochs, batch_size=32, verbose=0)
+        train.fit(gan, (x, y), epochs=args.epochs, batch_size=args.batch, verbose=0)
         fake = keras.ops.convert_to_numpy(gan.generate(z, labels))
         hits = scorer.predict(fake) == labels
         worst = min(hits[labels == k].mean() for k in range(10))
-        print(f"cgan epochs {args.epochs} seed {seed}: conditional accuracy {hits.mean():.4f} (worst digit {worst:.2f}), "
+        print(f"cgan epochs {args.epochs} batch {args.batch} lr {args.lr:g} seed {seed}: conditional accuracy {hits.mean():.4f} (worst digit {worst:.2f}), "
               f"FD {scorer.frechet(xt, fake):.3f}, {time.time() - start:.0f} s", flush=True)
 
 
@@ -68,6 +68,9 @@ def main() -> None:
     parser.add_argument("task", choices=("lenet", "cgan"))
     parser.add_argument("--data", default="mnist5k", choices=("mnist5k", "fashion_mnist"))
     parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--batch", type=int, default=64, help="cgan: batch size")
+    parser.add_argument("--lr", type=float, default=2e-3, help="cgan: peak learning rate (cosine decay to 0)")
+    parser.add_argument("--scorer-epochs", type=int, default=6, help="cgan: epochs of the digit scorer")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     args = parser.parse_args()
     args.epochs = args.epochs or {"lenet": 15, "cgan": 4}[args.task]
