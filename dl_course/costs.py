@@ -229,10 +229,11 @@ def cost(model: keras.Model) -> tuple[int, int]:
 
 @functools.cache
 def registered_cost(name: str) -> tuple[int, int]:
-    """``cost`` of the registered model ``name`` in its default configuration (built once)."""
+    """``cost`` of the registered model ``name`` in its default configuration (built once, shapes only)."""
     from dl_course import models
 
-    return cost(models.build(name))
+    with models.shapes_only():
+        return cost(models.build(name))
 
 
 def cost_table(paper: dict) -> pd.DataFrame:

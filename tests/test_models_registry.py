@@ -132,3 +132,19 @@ def test_generators_need_a_latent_space(name):
     with pytest.raises(ValueError, match="latent_dim must be a positive integer, got 0"):
         models.build(name, latent_dim=0)
     assert models.build(name, **{**models.examples()[name], "latent_dim": np.int64(3)}).inputs[0].shape[-1] == 3
+
+
+def test_shapes_only_counts_like_a_full_build_and_leaves_nothing_to_initialise():
+    from keras.src.backend.common import global_state
+
+    from dl_course.costs import cost
+
+    with models.shapes_only():
+        skeleton = models.build("lenet5")
+    full = models.build("lenet5")
+    assert cost(skeleton) == cost(full) and skeleton.count_params() == full.count_params()
+    assert all(v._value is None for v in skeleton.weights)  # no initial values were drawn
+    assert not global_state.get_global_attribute("uninitialized_variables")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    assert tuple(model(np.ones((1, 3), "float32")).shape) == (1, 2)  # later models still initialise
+    assert all(v._value is None for v in skeleton.weights)

@@ -44,6 +44,15 @@ def test_lstms_start_with_forget_gate_bias_one():
         np.testing.assert_array_equal(bias[[0, 2, 3]], 0.0)
 
 
+@pytest.mark.parametrize("builder", ["seq2seq", "seq2seq_attention"])
+def test_embeddings_start_as_unit_normal_draws(builder):
+    keras.utils.set_random_seed(0)
+    model = models.build(builder)
+    for name in ("source_embedding", "target_embedding"):
+        table = keras.ops.convert_to_numpy(model.get_layer(name).embeddings)
+        assert 0.9 < table.std() < 1.1 and abs(table.mean()) < 0.1, name  # not Keras's U(-0.05, 0.05)
+
+
 def test_attention_weights_sum_to_one_and_skip_padding():
     keras.utils.set_random_seed(0)
     model = models.build("seq2seq_attention", **SMALL)

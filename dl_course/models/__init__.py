@@ -9,6 +9,7 @@ that has imported ``dl_course``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib
 import inspect
@@ -107,6 +108,26 @@ def build(model: str, /, **kwargs):
     from dl_course import runtime
 
     return runtime.float32_outputs(get(model)(**kwargs))
+
+
+@contextlib.contextmanager
+def shapes_only():
+    """Inside it, models get weights with shapes but no values: enough to count them.
+
+    Drawing the initial values is most of the time spent building a large model (under JAX
+    every new weight shape first compiles its initializer: AlexNet takes 15–80 s on two
+    cores). A model built here serves ``dl_course.costs``, ``count_params()`` and its layers'
+    output shapes; it has no weights to compute with, so build it again to train or predict.
+    """
+    import keras
+    from keras.src.backend.common import global_state  # where Keras lists variables to initialise
+
+    pending = list(global_state.get_global_attribute("uninitialized_variables") or [])
+    try:
+        with keras.StatelessScope(initialize_variables=False):
+            yield
+    finally:  # the new variables stay without values: no later scope initialises them
+        global_state.set_global_attribute("uninitialized_variables", pending)
 
 
 _load_all()

@@ -117,7 +117,7 @@ class GAN(keras.Model):
         return self.gan_step(args[0])
 
     def gan_step(self, data):
-        """Update D and G on one batch of real data; returns the logs."""
+        """Update D and G on one batch of real data (``update``); returns the logs."""
         real, labels, _ = keras.utils.unpack_x_y_sample_weight(data)  # fit(images, labels)
         if isinstance(real, (tuple, list)) and labels is None:
             real, labels = real  # fit((images, labels))
@@ -129,6 +129,17 @@ class GAN(keras.Model):
             )
         real = ops.convert_to_tensor(real)  # JAX's trainer may pass NumPy batches
         labels = None if labels is None else ops.convert_to_tensor(labels)
+        d_loss, g_loss = self.update(real, labels)
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {m.name: m.result() for m in self.metrics}
+
+    def update(self, real, labels=None):
+        """The updates of one batch, as ``updates`` and ``d_steps`` say; returns ``(d_loss, g_loss)``.
+
+        A subclass may override it to write its own algorithm with ``minimize``; ``fit()``
+        compiles it on every backend.
+        """
         n = ops.shape(real)[0]
         d_vars, g_vars = self.discriminator.trainable_variables, self.generator.trainable_variables
         if self.updates == "simultaneous":
@@ -136,17 +147,24 @@ class GAN(keras.Model):
             g_loss, fake, g_grads = self._gradients(lambda: self.g_loss(z, labels), g_vars)
             d_loss, d_grads = self._d_gradients(real, fake, labels)
             self._apply(d_grads + g_grads, d_vars + g_vars)  # both gradients taken at the same point
-        else:
-            for _ in range(self.d_steps):
-                fake = self.generate(self.noise(n), labels, training=True)
-                d_loss, d_grads = self._d_gradients(real, fake, labels)
-                self._apply(d_grads, d_vars)
-            z = self.noise(n)
-            g_loss, _, g_grads = self._gradients(lambda: self.g_loss(z, labels), g_vars)
-            self._apply(g_grads, g_vars)  # against the updated D
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        return {m.name: m.result() for m in self.metrics}
+            return d_loss, g_loss
+        for _ in range(self.d_steps):
+            fake = self.generate(self.noise(n), labels, training=True)
+            d_loss = self.minimize(lambda fake=fake: self.d_loss(real, fake, labels), d_vars)
+        z = self.noise(n)
+        g_loss = self.minimize(lambda: self.g_loss(z, labels)[0], g_vars)  # against the updated D
+        return d_loss, g_loss
+
+    def minimize(self, loss_fn, variables):
+        """One optimizer step on ``loss_fn()`` with respect to ``variables`` only; returns the loss.
+
+        ``loss_fn`` takes no argument and computes a scalar with Keras layers and ``keras.ops``;
+        its gradient is taken the backend's way (TensorFlow's ``GradientTape``,
+        ``jax.value_and_grad``, PyTorch's autograd). Call it inside ``update``.
+        """
+        loss, _, grads = self._gradients(lambda: (loss_fn(), None), variables)
+        self._apply(grads, variables)
+        return loss
 
     def _d_gradients(self, real, fake, labels):
         loss, _, grads = self._gradients(
