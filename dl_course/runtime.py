@@ -145,6 +145,20 @@ def steps_per_execution(steps: int = 16) -> int:
     return 1 if backend() == "torch" else steps
 
 
+def jit_compile(wanted: bool = True) -> bool:
+    """``wanted``, or False under PyTorch on a CPU: pass it to ``compile(jit_compile=...)``.
+
+    On TensorFlow and JAX ``jit_compile=True`` is XLA, which compiles a training step in
+    seconds. Under PyTorch it is ``torch.compile``, which on a CPU builds C++ with the system
+    compiler for the step and again for every new batch shape (a last, shorter batch; a
+    validation batch size): minutes on two cores per model, more than the few epochs of a
+    chapter's fast profile take eagerly. Keras's own ``jit_compile="auto"`` is off under PyTorch.
+    """
+    if backend() == "torch" and not accelerators():
+        return False
+    return bool(wanted)
+
+
 def profile() -> str:
     """The active profile, ``"fast"`` or ``"full"``, from ``DL_COURSE_PROFILE``."""
     value = os.environ.get(ENV_PROFILE, "auto").strip().lower() or "auto"

@@ -116,3 +116,31 @@ def test_scope_refuses_devices_that_are_not_there(devices):
     with pytest.raises(ValueError, match=r"devices must name visible devices \(.*CPU:0.*\), got"):
         with runtime.scope(devices):
             pass
+
+
+@pytest.mark.parametrize(
+    ("name", "kinds", "expected"),
+    [("tensorflow", (), True), ("jax", (), True), ("torch", ("GPU",), True), ("torch", (), False)],
+)
+def test_jit_compile_is_off_only_for_pytorch_on_a_cpu(monkeypatch, name, kinds, expected):
+    monkeypatch.setattr(runtime, "backend", lambda: name)
+    monkeypatch.setattr(runtime, "accelerators", lambda: kinds)
+    assert runtime.jit_compile() is expected
+    assert runtime.jit_compile(False) is False
+
+
+OMP = """
+import os
+os.environ.pop("OMP_WAIT_POLICY", None)
+import dl_course
+print(os.environ["OMP_WAIT_POLICY"])
+"""
+
+
+def test_package_import_lets_openmp_threads_sleep_unless_the_user_chose():
+    out = subprocess.run([sys.executable, "-c", OMP], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.split()[-1] == "PASSIVE"
+    chosen = subprocess.run([sys.executable, "-c", OMP.replace('os.environ.pop("OMP_WAIT_POLICY", None)',
+                                                               'os.environ["OMP_WAIT_POLICY"] = "ACTIVE"')],
+                            capture_output=True, text=True, timeout=300, check=True)
+    assert chosen.stdout.split()[-1] == "ACTIVE"
