@@ -259,7 +259,20 @@ def set_seed(seed: int = DEFAULT_SEED) -> int:
     from dl_course.checks import check_positive
 
     seed = check_positive(seed, "seed", minimum=0)
-    keras.utils.set_random_seed(seed)
+    if backend() == "tensorflow" or "tensorflow" in sys.modules:
+        keras.utils.set_random_seed(seed)  # also seeds tf.random (tf.data's shuffling)
+    else:  # what it does, without importing TensorFlow (when installed) only to seed it
+        import random
+
+        import numpy as np
+
+        global_state.set_global_attribute("global_random_seed", seed)  # keras.config.random_seed()
+        random.seed(seed)
+        np.random.seed(seed)
+        if backend() == "torch":
+            import torch
+
+            torch.manual_seed(seed)
     # Keras < 3.15 keeps the global SeedGenerator that unseeded keras.random draws use: start anew.
     global_state.set_global_attribute("global_seed_generator", None)
     return seed
