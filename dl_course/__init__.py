@@ -15,6 +15,12 @@ import sys as _sys
 # matrix products (RBM, DBN) only lose time handing work between threads beside TensorFlow's
 # own thread pools. Takes effect when NumPy is imported after dl_course.
 _os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# OpenMP threads (PyTorch's CPU ops, code torch.compile generates) sleep rather than spin while
+# they wait for work: spinning threads of a process that shares its cores with others (a
+# notebook beside a second job, a CI machine) starve the threads doing the work, and a PyTorch
+# training step became ten times slower (measured: 40 s instead of 6 s for one Fashion-MNIST
+# epoch of softmax regression on two busy cores). Takes effect when PyTorch is imported after dl_course.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from dl_course import runtime as _runtime  # noqa: E402
 

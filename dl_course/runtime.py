@@ -145,6 +145,20 @@ def steps_per_execution(steps: int = 16) -> int:
     return 1 if backend() == "torch" else steps
 
 
+def jit_compile(wanted: bool = True) -> bool:
+    """``wanted``, or False under PyTorch on a CPU: pass it to ``compile(jit_compile=...)``.
+
+    On TensorFlow and JAX ``jit_compile=True`` is XLA, which compiles a training step in
+    seconds. Under PyTorch it is ``torch.compile``, which on a CPU builds C++ with the system
+    compiler for the step and again for every new batch shape (a last, shorter batch; a
+    validation batch size): minutes on two cores per model, more than the few epochs of a
+    chapter's fast profile take eagerly. Keras's own ``jit_compile="auto"`` is off under PyTorch.
+    """
+    if backend() == "torch" and not accelerators():
+        return False
+    return bool(wanted)
+
+
 def profile() -> str:
     """The active profile, ``"fast"`` or ``"full"``, from ``DL_COURSE_PROFILE``."""
     value = os.environ.get(ENV_PROFILE, "auto").strip().lower() or "auto"
@@ -245,7 +259,20 @@ def set_seed(seed: int = DEFAULT_SEED) -> int:
     from dl_course.checks import check_positive
 
     seed = check_positive(seed, "seed", minimum=0)
-    keras.utils.set_random_seed(seed)
+    if backend() == "tensorflow" or "tensorflow" in sys.modules:
+        keras.utils.set_random_seed(seed)  # also seeds tf.random (tf.data's shuffling)
+    else:  # what it does, without importing TensorFlow (when installed) only to seed it
+        import random
+
+        import numpy as np
+
+        global_state.set_global_attribute("global_random_seed", seed)  # keras.config.random_seed()
+        random.seed(seed)
+        np.random.seed(seed)
+        if backend() == "torch":
+            import torch
+
+            torch.manual_seed(seed)
     # Keras < 3.15 keeps the global SeedGenerator that unseeded keras.random draws use: start anew.
     global_state.set_global_attribute("global_seed_generator", None)
     return seed

@@ -47,7 +47,7 @@ BACKENDS = {
         "[tf.config.LogicalDeviceConfiguration()] * 2)",
         single="None",  # the default strategy: one device
         devices='["/cpu:0", "/cpu:1"]',
-        env={},
+        env={"KERAS_BACKEND": "tensorflow"},  # tf.distribute, whatever backend the test run uses
     ),
     "jax": dict(
         setup="",

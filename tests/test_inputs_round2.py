@@ -81,7 +81,8 @@ def test_data_folder_of_an_unknown_user_is_a_clear_error(monkeypatch):
 def test_fit_accepts_the_trailing_axis_keras_adds_itself():
     import keras
 
-    net = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(3)])
+    # softmax: the loss expects probabilities (raw zeros would make it 0/0, NaN under PyTorch)
+    net = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
     net.compile("sgd", "sparse_categorical_crossentropy")
     history = train.fit(net, np.zeros((4, 8, 8), "float32"), np.zeros(4, int), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])

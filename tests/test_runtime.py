@@ -116,3 +116,69 @@ def test_scope_refuses_devices_that_are_not_there(devices):
     with pytest.raises(ValueError, match=r"devices must name visible devices \(.*CPU:0.*\), got"):
         with runtime.scope(devices):
             pass
+
+
+@pytest.mark.parametrize(
+    ("name", "kinds", "expected"),
+    [("tensorflow", (), True), ("jax", (), True), ("torch", ("GPU",), True), ("torch", (), False)],
+)
+def test_jit_compile_is_off_only_for_pytorch_on_a_cpu(monkeypatch, name, kinds, expected):
+    monkeypatch.setattr(runtime, "backend", lambda: name)
+    monkeypatch.setattr(runtime, "accelerators", lambda: kinds)
+    assert runtime.jit_compile() is expected
+    assert runtime.jit_compile(False) is False
+
+
+OMP = """
+import os
+os.environ.pop("OMP_WAIT_POLICY", None)
+import dl_course
+print(os.environ["OMP_WAIT_POLICY"])
+"""
+
+
+def test_package_import_lets_openmp_threads_sleep_unless_the_user_chose():
+    out = subprocess.run([sys.executable, "-c", OMP], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.split()[-1] == "PASSIVE"
+    chosen = subprocess.run([sys.executable, "-c", OMP.replace('os.environ.pop("OMP_WAIT_POLICY", None)',
+                                                               'os.environ["OMP_WAIT_POLICY"] = "ACTIVE"')],
+                            capture_output=True, text=True, timeout=300, check=True)
+    assert chosen.stdout.split()[-1] == "ACTIVE"
+
+
+SEEDED = """
+import json, sys
+import keras, numpy as np
+from dl_course import runtime
+
+
+def draws():
+    runtime.set_seed(3)
+    dense = keras.layers.Dense(4)
+    dense.build((None, 3))
+    dropped = keras.layers.Dropout(0.5)(np.ones((1, 16)), training=True)
+    out = [np.random.rand(2).tolist(), keras.ops.convert_to_numpy(dense.kernel).tolist(),
+           keras.ops.convert_to_numpy(dropped).tolist()]
+    if runtime.backend() == "torch":
+        import torch
+
+        out.append(torch.rand(2).tolist())
+    return out
+
+
+first, again = draws(), draws()
+print(json.dumps({"same": first == again, "tensorflow": "tensorflow" in sys.modules}))
+"""
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_set_seed_repeats_other_backends_without_importing_tensorflow(backend):
+    """Keras's set_random_seed imports TensorFlow wherever it is installed; set_seed does not on JAX or PyTorch."""
+    import json
+    import os
+
+    pytest.importorskip(backend)
+    env = {**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu"}
+    out = subprocess.run([sys.executable, "-c", SEEDED], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"same": True, "tensorflow": False}
