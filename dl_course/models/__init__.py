@@ -117,7 +117,8 @@ def shapes_only():
     Drawing the initial values is most of the time spent building a large model (under JAX
     every new weight shape first compiles its initializer: AlexNet takes 15–80 s on two
     cores). A model built here serves ``dl_course.costs``, ``count_params()`` and its layers'
-    output shapes; it has no weights to compute with, so build it again to train or predict.
+    output shapes; its weights get values only when first used (Keras draws them then), so
+    build a model outside this scope to train or predict.
     """
     import keras
     from keras.src.backend.common import global_state  # where Keras lists variables to initialise
