@@ -90,6 +90,7 @@ def adding_run(
     batch_size: int = 64,
     n_test: int = 1000,
     cells=tuple(CELL_LABELS),
+    chrono: bool = True,
     jit_compile="auto",
     verbose: int = 2,
 ) -> dict[str, float]:
@@ -98,15 +99,16 @@ def adding_run(
 
     The layers sit side by side in one model, each with its own output and MSE loss: they
     share no weights and Adam's ``clipnorm`` clips each weight on its own, so this equals
-    training them apart on the same mini-batches, with one graph to build. Training data
-    uses seed 1, the test set seed 2.
+    training them apart on the same mini-batches, with one graph to build. With ``chrono``
+    the LSTM's biases start as :class:`~dl_course.models.recurrent.ChronoBias` for lags up to
+    ``T`` (else forget-gate bias 1). Training data uses seed 1, the test set seed 2.
     """
     x, y = sequences.adding_problem(n_train, T=T, seed=1)
     x_test, y_test = sequences.adding_problem(n_test, T=T, seed=2)
     inputs = keras.Input((T, 2))
     outputs = {
         CELL_LABELS[cell]: keras.layers.Dense(1, name=CELL_LABELS[cell])(
-            recurrent_layer(cell, units, False, name=cell)(inputs)
+            recurrent_layer(cell, units, False, name=cell, memory=T if chrono else None)(inputs)
         )
         for cell in cells
     }

@@ -105,3 +105,25 @@ def test_builder_errors():
         recurrent.rnn_classifier(vocab_size=10, dropout=1.0)
     with pytest.raises(ValueError, match="classes must be a positive integer"):
         recurrent.rnn_classifier(vocab_size=10, classes=0)
+
+
+def test_chrono_bias_spreads_the_lstm_memory_over_the_lag():
+    layer = recurrent.recurrent_layer("lstm", 64, False, memory=50)
+    layer.build((None, None, 2))
+    i, f, c, o = np.split(keras.ops.convert_to_numpy(layer.cell.bias), 4)
+    memory = 1 + np.exp(f)  # 1 / (1 - sigmoid(f)) steps
+    assert memory.min() >= 2 and memory.max() <= 50 and memory.max() - memory.min() > 20
+    np.testing.assert_allclose(i, -f)
+    assert not c.any() and not o.any()
+    plain = recurrent.recurrent_layer("lstm", 4, False)
+    plain.build((None, None, 2))
+    np.testing.assert_array_equal(np.split(keras.ops.convert_to_numpy(plain.cell.bias), 4)[1], 1.0)
+
+
+def test_chrono_bias_round_trips_and_rejects_a_short_memory():
+    layer = recurrent.recurrent_layer("lstm", 4, False, memory=30)
+    clone = keras.layers.LSTM.from_config(layer.get_config())
+    assert isinstance(clone.cell.bias_initializer, recurrent.ChronoBias)
+    assert clone.cell.bias_initializer.memory == 30
+    with pytest.raises(ValueError, match="memory"):
+        recurrent.ChronoBias(1)

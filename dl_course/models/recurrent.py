@@ -5,7 +5,8 @@ vec2seq, synced seq2seq (N vs N), 语言模型 and 字符级 RNN. ``cell`` picks
 ``"rnn"`` (Elman 1990, ``SimpleRNN`` with tanh), ``"lstm"`` (Hochreiter & Schmidhuber 1997
 with the forget gate of Gers et al. 2000) or ``"gru"`` (Cho et al. 2014). Every LSTM is built
 with ``unit_forget_bias=True``: its forget-gate bias starts at 1 (Jozefowicz et al. 2015;
-课件, LSTM: "遗忘门的偏置 … 取 1 或 2"), so the cell keeps its memory at the start of training.
+课件, LSTM: "遗忘门的偏置 … 取 1 或 2"), so the cell keeps its memory at the start of training;
+``recurrent_layer(..., memory=T)`` starts it with :class:`ChronoBias` instead, for lags of up to T steps.
 Token inputs use id 0 for padding, as ``dl_course.datasets.text.CharVocab`` does. The NumPy
 versions of these layers are in ``dl_course.scratch.rnn``; ``dl_course.generate`` samples text.
 """
@@ -38,11 +39,39 @@ def recurrent_params(cell: str, input_dim: int, units: int, reset_after: bool = 
     return gates * units * (input_dim + units + biases)
 
 
-def recurrent_layer(cell: str, units: int, return_sequences: bool, dropout: float = 0.0, name=None):
-    """A ``SimpleRNN`` / ``LSTM`` (forget-gate bias 1) / ``GRU`` layer."""
+@keras.saving.register_keras_serializable(package="dl_course")
+class ChronoBias(keras.initializers.Initializer):
+    """Chrono initialisation of an LSTM's bias (Tallec & Ollivier 2018): forget-gate biases
+    log(u) with u ~ U(1, ``memory`` − 1), input-gate biases their negatives, the rest 0.
+
+    A cell whose forget gate is f keeps a value for about 1 / (1 − f) steps. Bias 1 gives
+    f = σ(1) ≈ 0.73, a memory of about 4 steps that training must first stretch; log(u) gives
+    1 / (1 − σ(log u)) = 1 + u, so the cells start with memories spread over 2 … ``memory`` steps.
+    """
+
+    def __init__(self, memory: int, seed=None):
+        self.memory = check_positive(memory, "memory (the longest lag, in time steps)", minimum=2)
+        self.seed = seed
+
+    def __call__(self, shape, dtype=None):
+        units = shape[0] // 4  # Keras's LSTM bias: [input, forget, cell, output] gates
+        forget = keras.ops.log(keras.random.uniform((units,), 1.0, self.memory - 1.0, seed=self.seed))
+        zeros = keras.ops.zeros((2 * units,))
+        return keras.ops.cast(keras.ops.concatenate([-forget, forget, zeros]), dtype or "float32")
+
+    def get_config(self):
+        return {"memory": self.memory, "seed": self.seed}
+
+
+def recurrent_layer(cell: str, units: int, return_sequences: bool, dropout: float = 0.0, name=None,
+                    memory: int | None = None):
+    """A ``SimpleRNN`` / ``LSTM`` (forget-gate bias 1, or :class:`ChronoBias` for lags of up to
+    ``memory`` steps) / ``GRU`` layer."""
     check_choice(cell, "cell", CELLS)
     check_fraction(dropout, "dropout (a drop probability)")
     options = dict(return_sequences=return_sequences, dropout=dropout, name=name)
+    if cell == "lstm" and memory is not None:
+        return keras.layers.LSTM(units, unit_forget_bias=False, bias_initializer=ChronoBias(memory), **options)
     if cell == "lstm":
         return keras.layers.LSTM(units, unit_forget_bias=True, **options)
     if cell == "gru":
