@@ -1,6 +1,6 @@
 """Time every chapter notebook headless in one profile; print seconds and headline metrics.
 
-    python benchmarks/notebooks.py [--profile fast] [--backend tensorflow,jax,torch] [--inplace] [01 02 ...]
+    python benchmarks/notebooks.py [--profile fast] [--backend tensorflow,jax,torch] [--timeout SECONDS_PER_CELL] [--inplace] [01 02 ...]
 
 The metrics are the lines `runtime.expect` printed (name, value, bound), so a table from one
 run can be compared with another's. Run it on an otherwise idle machine: the fast profile's
@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--profile", default="fast", choices=("fast", "full"))
     parser.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"),
                         help="Keras backends to run under, comma-separated (default: $KERAS_BACKEND, else tensorflow)")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds one cell may take (default: 1800)")
     parser.add_argument("--inplace", action="store_true", help="save the outputs into the notebooks")
     args = parser.parse_args()
     backends = [b.strip() for b in args.backend.split(",") if b.strip()]
@@ -62,14 +63,14 @@ def main() -> None:
     rows = []
     for backend in backends:
         os.environ["KERAS_BACKEND"] = backend  # the kernels inherit it
-        rows += run_chapters(found, wanted, args.profile, args.inplace, backend)
+        rows += run_chapters(found, wanted, args.profile, args.inplace, backend, args.timeout)
     print_tables(pd.DataFrame(rows, columns=["chapter", "backend", "seconds", "CPU seconds", "metric", "value", "bound"]), args.profile)
 
 
 BACKENDS = ("tensorflow", "jax", "torch")
 
 
-def run_chapters(found: dict, wanted: list[str], profile: str, inplace: bool, backend: str) -> list[dict]:
+def run_chapters(found: dict, wanted: list[str], profile: str, inplace: bool, backend: str, timeout: int) -> list[dict]:
     """Execute the ``wanted`` chapters under ``backend``; one row per metric of each."""
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,7 +80,7 @@ def run_chapters(found: dict, wanted: list[str], profile: str, inplace: bool, ba
             try:
                 failed = Path(tmp) / f"{path.stem}.failed.ipynb"
                 cpu = kernel_cpu_seconds()
-                seconds = f"{cli.run_notebook(path, profile, out, 1800, failed):.0f}"
+                seconds = f"{cli.run_notebook(path, profile, out, timeout, failed):.0f}"
                 cpu = f"{kernel_cpu_seconds() - cpu:.0f}"
                 results = metrics(out) or [{"metric": "—", "value": "", "bound": ""}]
             except Exception as err:  # report and go on with the next chapter
