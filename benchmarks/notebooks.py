@@ -86,6 +86,7 @@ def run_chapters(found: dict, wanted: list[str], profile: str, inplace: bool, ba
             except Exception as err:  # report and go on with the next chapter
                 seconds, cpu = f"FAILED ({type(err).__name__})", ""
                 results = [{"metric": "—", "value": "", "bound": ""}]
+                print(f"{path.name} under {backend}: {err}", flush=True)
             rows += [{"chapter": number, "backend": backend, "seconds": seconds, "CPU seconds": cpu, **r} for r in results]
             print(f"{path.name:<36} {backend:<10} {seconds} s, {cpu} CPU s, {len(results)} metrics", flush=True)
     return rows

@@ -1,11 +1,7 @@
 """The package's models and training helpers run unchanged under the JAX backend."""
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
+from backend_run import run_under
 
 pytest.importorskip("jax")
 
@@ -27,10 +23,7 @@ print(json.dumps({"built": built, "changed": changed, "loss": h.history["loss"][
 
 
 def test_builders_and_a_training_step_under_jax():
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    out = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=900)
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = run_under("jax", SCRIPT, timeout=900)
     from dl_course import models
 
     assert sorted(result["built"]) == models.available()
@@ -56,10 +49,7 @@ print(json.dumps({"jit_compile": m.jit_compile, "before": before, "after": state
 
 
 def test_augmentation_keeps_the_model_compiled_under_jax():
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    out = subprocess.run([sys.executable, "-c", AUGMENT], capture_output=True, text=True, env=env, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = run_under("jax", AUGMENT)
     assert result["jit_compile"] is True  # stock RandomRotation/RandomTranslation turn it off
     assert result["before"] != result["after"]  # new random crops were drawn inside the compiled steps
 
@@ -91,10 +81,7 @@ print(json.dumps({"report": report, "loss": h.history["loss"][0], "grad": grad.t
 def test_package_runs_without_tensorflow(backend):
     """Under JAX or PyTorch the package never imports TensorFlow: it works where it is missing."""
     pytest.importorskip(backend)
-    env = {**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu"}
-    out = subprocess.run([sys.executable, "-c", WITHOUT_TENSORFLOW], capture_output=True, text=True, env=env, timeout=600)
-    assert out.returncode == 0, out.stderr[-3000:]
-    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result = run_under(backend, WITHOUT_TENSORFLOW)
     assert result["tensorflow"] == []
     assert result["report"]["backend"] == backend and backend in result["report"]
     assert result["report"]["gpu"] == "none seen" or result["report"]["accelerators"] != "none (CPU)"

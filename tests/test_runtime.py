@@ -174,11 +174,7 @@ print(json.dumps({"same": first == again, "tensorflow": "tensorflow" in sys.modu
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_set_seed_repeats_other_backends_without_importing_tensorflow(backend):
     """Keras's set_random_seed imports TensorFlow wherever it is installed; set_seed does not on JAX or PyTorch."""
-    import json
-    import os
+    from backend_run import run_under
 
     pytest.importorskip(backend)
-    env = {**os.environ, "KERAS_BACKEND": backend, "JAX_PLATFORMS": "cpu"}
-    out = subprocess.run([sys.executable, "-c", SEEDED], capture_output=True, text=True, env=env, timeout=300)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert json.loads(out.stdout.strip().splitlines()[-1]) == {"same": True, "tensorflow": False}
+    assert run_under(backend, SEEDED, timeout=300) == {"same": True, "tensorflow": False}
