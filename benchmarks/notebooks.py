@@ -56,6 +56,8 @@ def main() -> None:
     unknown = sorted(set(backends) - set(BACKENDS))
     if unknown or not backends:
         parser.error(f"--backend {args.backend!r}: use some of {', '.join(BACKENDS)}, comma-separated")
+    if args.timeout <= 0:
+        parser.error(f"--timeout {args.timeout}: give the seconds one cell may take, a positive number")
     if args.inplace and len(backends) > 1:
         parser.error("--inplace saves one run into the notebooks: name one backend")
     found = cli.chapters()

@@ -106,9 +106,10 @@ def adding_run(
     x, y = sequences.adding_problem(n_train, T=T, seed=1)
     x_test, y_test = sequences.adding_problem(n_test, T=T, seed=2)
     inputs = keras.Input((T, 2))
+    memory = {"lstm": T} if chrono else {}  # ChronoBias is for LSTMs only
     outputs = {
         CELL_LABELS[cell]: keras.layers.Dense(1, name=CELL_LABELS[cell])(
-            recurrent_layer(cell, units, False, name=cell, memory=T if chrono else None)(inputs)
+            recurrent_layer(cell, units, False, name=cell, memory=memory.get(cell))(inputs)
         )
         for cell in cells
     }

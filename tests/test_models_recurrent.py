@@ -127,3 +127,5 @@ def test_chrono_bias_round_trips_and_rejects_a_short_memory():
     assert clone.cell.bias_initializer.memory == 30
     with pytest.raises(ValueError, match="memory"):
         recurrent.ChronoBias(1)
+    with pytest.raises(ValueError, match="LSTM's forget-gate biases"):
+        recurrent.recurrent_layer("gru", 4, False, memory=30)

@@ -66,9 +66,12 @@ class ChronoBias(keras.initializers.Initializer):
 def recurrent_layer(cell: str, units: int, return_sequences: bool, dropout: float = 0.0, name=None,
                     memory: int | None = None):
     """A ``SimpleRNN`` / ``LSTM`` (forget-gate bias 1, or :class:`ChronoBias` for lags of up to
-    ``memory`` steps) / ``GRU`` layer."""
+    ``memory`` steps; LSTM only) / ``GRU`` layer."""
     check_choice(cell, "cell", CELLS)
     check_fraction(dropout, "dropout (a drop probability)")
+    if memory is not None and cell != "lstm":
+        raise ValueError(f"memory={memory!r} sets an LSTM's forget-gate biases; a {cell!r} layer has none. "
+                         "Leave memory=None for 'rnn' and 'gru'.")
     options = dict(return_sequences=return_sequences, dropout=dropout, name=name)
     if cell == "lstm" and memory is not None:
         return keras.layers.LSTM(units, unit_forget_bias=False, bias_initializer=ChronoBias(memory), **options)
