@@ -29,13 +29,27 @@ def test_default_parameter_counts():
         "dcgan_generator": g,
         "dcgan_discriminator": d,
         "cdcgan_generator": 2_203_877,
-        "cdcgan_discriminator": 229_349,
+        "cdcgan_discriminator": 229_349 + 10 * 7 * 7 * 128,  # + the projection, one vector per class
     }
     assert g == 18_858_883 and d == 17_236_481
     for name, count in expected.items():
         assert models.build(name).count_params() == count, name
         keras.backend.clear_session()
     assert models.available(family="gan") == sorted(expected)
+
+
+def test_cdcgan_projection_adds_the_class_vector_times_the_features():
+    d = models.build("cdcgan_discriminator", filters=(8, 16))
+    assert models.build("cdcgan_discriminator", filters=(8, 16), projection=False).count_params() == (
+        d.count_params() - 10 * 7 * 7 * 16
+    )
+    images = np.random.default_rng(0).uniform(-1, 1, (6, 28, 28, 1)).astype("float32")
+    labels = np.array([0, 3, 3, 9, 1, 7])
+    probe = keras.Model(d.inputs, [d.get_layer("flatten").output, d.get_layer("logit").output, d.output])
+    features, plain, logit = (keras.ops.convert_to_numpy(t) for t in probe([images, labels]))
+    v = keras.ops.convert_to_numpy(d.get_layer("label_projection").embeddings)
+    np.testing.assert_allclose(logit[:, 0], plain[:, 0] + np.sum(v[labels] * features, axis=1), rtol=1e-5, atol=1e-6)
+    assert np.abs(logit - plain).max() > 1e-4  # the projection term is not zero at initialisation
 
 
 def test_output_shapes_and_ranges():

@@ -288,15 +288,20 @@ def cdcgan_discriminator(
     embedding_dim: int = 10,
     filters=(64, 128),
     kernel_size: int = 5,
+    projection: bool = True,
     name: str = "cdcgan_discriminator",
 ):
     """Conditional DCGAN discriminator D(x, y) → one logit (Mirza & Osindero 2014).
 
     The label embedding is repeated over every pixel (``TileToMap``) and concatenated to the
     image as extra channels; then the DCGAN discriminator (28×28 → 14×14×64 → 7×7×128 →
-    1 logit). Inputs: ``[image (batch, 28, 28, 1), label (batch,)]``.
+    1 logit). With ``projection`` (the default) the logit also gets the inner product of the
+    flattened features φ(x, y) with a learned vector per class, v_y · φ (Miyato & Koyama
+    2018, "cGANs with Projection Discriminator"): D then scores directly whether the image
+    matches its label, so G cannot ignore the label. Inputs: ``[image (batch, 28, 28, 1),
+    label (batch,)]``.
 
-    Default configuration: 229,349 parameters.
+    Default configuration: 292,069 parameters (229,349 without the projection).
     """
     filters = check_widths(filters, "filters")
     fixed = "the label map is tiled to the image size"
@@ -306,9 +311,15 @@ def cdcgan_discriminator(
     e = TileToMap(image.shape[1], image.shape[2], name="label_map")(e)
     x = keras.layers.Concatenate(name="image_and_label")([image, e])
     x = _discriminator_trunk(x, filters, kernel_size)
-    x = keras.layers.Flatten(name="flatten")(x)
-    x = keras.layers.Dense(1, kernel_initializer=_init(), name="logit")(x)
-    return keras.Model([image, label], x, name=name)
+    features = keras.layers.Flatten(name="flatten")(x)
+    logit = keras.layers.Dense(1, kernel_initializer=_init(), name="logit")(features)
+    if projection:
+        v = keras.layers.Embedding(
+            classes, features.shape[-1], embeddings_initializer=_init(), name="label_projection"
+        )(label)
+        match = keras.layers.Dot(axes=1, name="label_match")([v, features])
+        logit = keras.layers.Add(name="logit_and_match")([logit, match])
+    return keras.Model([image, label], logit, name=name)
 
 
 # --------------------------------------------------------------------------- data
