@@ -37,19 +37,16 @@ test: lint  ## unit tests, every chapter in full-profile smoke mode, then the no
 	$(NOTEBOOK_ENV) $(PYTHON) -m pytest -n 2 --dist loadfile notebooks
 
 # The same chapters on the other Keras backends (JAX ships with requirements.txt; PyTorch: setup-torch).
-# The chapters measured to pass there (benchmarks/results/cpu-backends.md). Not yet under JAX: 07, whose
-# conditional DCGAN reaches 0.796 there against 0.85 (TensorFlow 0.89-0.97, PyTorch 0.898).
-# PyTorch runs every chapter; CI leaves out 05 and 06 (2 and 3.5 minutes there, eager recurrent loops).
-JAX_NOTEBOOKS ?= notebooks/01_perceptron.ipynb notebooks/02_backprop.ipynb notebooks/03_cnn.ipynb \
-	notebooks/04_cnn_architectures.ipynb notebooks/05_rnn.ipynb notebooks/06_lstm.ipynb \
-	notebooks/08_autoencoder_rbm_dbn.ipynb
+# Every chapter passes on each (benchmarks/results/cpu-backends.md); CI runs all of them under JAX and
+# leaves out 05 and 06 under PyTorch (2 and 3.5 minutes there, eager recurrent loops).
+JAX_NOTEBOOKS ?= notebooks
 TORCH_NOTEBOOKS ?= notebooks/01_perceptron.ipynb notebooks/02_backprop.ipynb notebooks/03_cnn.ipynb \
 	notebooks/04_cnn_architectures.ipynb notebooks/07_gan.ipynb notebooks/08_autoencoder_rbm_dbn.ipynb
 
 setup-torch:  ## PyTorch's CPU build, for KERAS_BACKEND=torch
 	$(PYTHON) -m pip install -q torch==2.13.0  # pinned: the CPU build where pip has one locally
 
-test-jax:  ## the chapters in JAX_NOTEBOOKS (nbval, fast profile) under KERAS_BACKEND=jax
+test-jax:  ## every chapter (JAX_NOTEBOOKS; nbval, fast profile) under KERAS_BACKEND=jax
 	KERAS_BACKEND=jax JAX_PLATFORMS=cpu DL_COURSE_PROFILE=fast $(PYTHON) -m pytest -n 2 --dist loadfile $(JAX_NOTEBOOKS)
 
 # Under PyTorch the unit tests leave out what `make test` already ran elsewhere: the solution notebooks
