@@ -181,7 +181,7 @@ class GAN(keras.Model):
         return _GRADIENTS[keras.backend.backend()](self, loss_fn, variables)
 
     def _apply(self, grads, variables):
-        with _after_every_gradient(grads):
+        with _update_scope(grads):
             self.optimizer.apply(grads, variables)
 
     def get_config(self):
@@ -266,18 +266,18 @@ def _stateless_step(model, state, data):
 _GRADIENTS = {"tensorflow": _tensorflow_gradients, "torch": _torch_gradients, "jax": _jax_gradients}
 
 
-def _after_every_gradient(grads):
-    """The context of an update that must wait for all of ``grads``.
+def _update_scope(grads):
+    """The context an optimizer update runs in.
 
-    In a TensorFlow graph an assignment waits only for its own gradient, so without this
-    it could change D's weights while G's gradient, which reads them, is still being computed
-    (a race that made simultaneous updates differ from run to run). PyTorch applies updates
-    outside autograd, as Keras's own PyTorch trainer does; JAX's updates are pure.
+    TensorFlow: after every gradient of ``grads``. In a graph an assignment waits only for its
+    own gradient, so D's weights could change while G's gradient, which reads them, was still
+    being computed (simultaneous updates differed from run to run). PyTorch: outside autograd,
+    as Keras's own PyTorch trainer does. JAX's updates are pure.
     """
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        return tf.control_dependencies(grads)
+        return tf.control_dependencies([g for g in grads if g is not None])
     if keras.backend.backend() == "torch":
         import torch
 
