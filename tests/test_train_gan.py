@@ -82,6 +82,26 @@ def test_one_train_step_changes_both_networks_and_starts_at_log2():
     assert sorted(logs) == ["d_loss", "g_loss"]
 
 
+class RealOnly(GAN):
+    """Minimizes a loss of D on real data over D's and G's variables: G's gradients are None (zero on JAX)."""
+
+    def update(self, real, labels=None):
+        variables = self.discriminator.trainable_variables + self.generator.trainable_variables
+        loss = self.minimize(lambda: keras.ops.mean(self.discriminator(real)), variables)
+        return loss, loss
+
+
+@pytest.mark.filterwarnings("ignore:Gradients do not exist")  # Keras says so for a None gradient (TensorFlow, PyTorch)
+def test_minimize_leaves_the_variables_its_loss_does_not_use():
+    gan = RealOnly(models.build("gan_generator", hidden=(8,)), models.build("gan_discriminator", hidden=(8,)), seed=0)
+    gan.compile(keras.optimizers.SGD(0.1))
+    g0 = [v.numpy().copy() for v in gan.generator.trainable_variables]
+    d0 = gan.discriminator.trainable_variables[0].numpy().copy()
+    gan.fit(np.random.default_rng(0).normal(size=(16, 2)).astype("float32"), batch_size=8, epochs=1, verbose=0)
+    assert all(np.array_equal(a, v.numpy()) for a, v in zip(g0, gan.generator.trainable_variables))
+    assert not np.allclose(d0, gan.discriminator.trainable_variables[0].numpy())
+
+
 def test_sample_grid_saves_pngs(tmp_path):
     gan = small_cgan()
     gan.compile(jit_compile=False)

@@ -225,7 +225,8 @@ def _torch_gradients(model, loss_fn, variables):
     import torch
 
     loss, aux = loss_fn()
-    grads = torch.autograd.grad(model.optimizer.scale_loss(loss), [v.value for v in variables])
+    values = [v.value for v in variables]
+    grads = torch.autograd.grad(model.optimizer.scale_loss(loss), values, allow_unused=True)  # None: unused
     return loss, aux, list(grads)
 
 
