@@ -45,11 +45,14 @@ def test_cdcgan_projection_adds_the_class_vector_times_the_features():
     )
     images = np.random.default_rng(0).uniform(-1, 1, (6, 28, 28, 1)).astype("float32")
     labels = np.array([0, 3, 3, 9, 1, 7])
+    projection = d.get_layer("label_projection").embeddings
+    assert not keras.ops.convert_to_numpy(projection).any()  # zero at first: D starts as the plain cDCGAN D
+    v = np.random.default_rng(1).normal(scale=0.02, size=projection.shape).astype("float32")
+    projection.assign(v)
     probe = keras.Model(d.inputs, [d.get_layer("flatten").output, d.get_layer("logit").output, d.output])
     features, plain, logit = (keras.ops.convert_to_numpy(t) for t in probe([images, labels]))
-    v = keras.ops.convert_to_numpy(d.get_layer("label_projection").embeddings)
     np.testing.assert_allclose(logit[:, 0], plain[:, 0] + np.sum(v[labels] * features, axis=1), rtol=1e-5, atol=1e-6)
-    assert np.abs(logit - plain).max() > 1e-4  # the projection term is not zero at initialisation
+    assert np.abs(logit - plain).max() > 1e-4
 
 
 def test_output_shapes_and_ranges():

@@ -298,7 +298,8 @@ def cdcgan_discriminator(
     1 logit). With ``projection`` (the default) the logit also gets the inner product of the
     flattened features φ(x, y) with a learned vector per class, v_y · φ (Miyato & Koyama
     2018, "cGANs with Projection Discriminator"): D then scores directly whether the image
-    matches its label, so G cannot ignore the label. Inputs: ``[image (batch, 28, 28, 1),
+    matches its label, so G cannot ignore the label. The vectors start at zero, so D starts
+    as the plain cDCGAN discriminator (D ≈ 1/2 everywhere). Inputs: ``[image (batch, 28, 28, 1),
     label (batch,)]``.
 
     Default configuration: 292,069 parameters (229,349 without the projection).
@@ -315,7 +316,7 @@ def cdcgan_discriminator(
     logit = keras.layers.Dense(1, kernel_initializer=_init(), name="logit")(features)
     if projection:
         v = keras.layers.Embedding(
-            classes, features.shape[-1], embeddings_initializer=_init(), name="label_projection"
+            classes, features.shape[-1], embeddings_initializer="zeros", name="label_projection"
         )(label)
         match = keras.layers.Dot(axes=1, name="label_match")([v, features])
         logit = keras.layers.Add(name="logit_and_match")([logit, match])
