@@ -5,7 +5,7 @@ PROFILE ?=
 
 APT_FILES ?= apt.txt
 
-.PHONY: setup setup-dev setup-torch run test test-jax test-torch lint book smoke
+.PHONY: setup setup-dev setup-torch run test test-jax test-torch test-floor lint book smoke
 
 setup:  ## system packages (offline data, CJK font, MathJax) where apt exists, then the Python packages
 	@if command -v apt-get >/dev/null; then \
@@ -36,23 +36,35 @@ test: lint  ## unit tests, every chapter in full-profile smoke mode, then the no
 	$(PYTHON) -m pytest -n 2 --dist loadfile tests
 	$(NOTEBOOK_ENV) $(PYTHON) -m pytest -n 2 --dist loadfile notebooks
 
-# The same chapters on the other Keras backends (JAX ships with requirements.txt; PyTorch: setup-torch).
-# Every chapter passes on each (benchmarks/results/cpu-backends.md); CI runs all of them under JAX and
-# leaves out 05 and 06 under PyTorch (2 and 3.5 minutes there, eager recurrent loops).
-JAX_NOTEBOOKS ?= notebooks
-TORCH_NOTEBOOKS ?= notebooks/01_perceptron.ipynb notebooks/02_backprop.ipynb notebooks/03_cnn.ipynb \
-	notebooks/04_cnn_architectures.ipynb notebooks/07_gan.ipynb notebooks/08_autoencoder_rbm_dbn.ipynb
+# The chapters CI runs on each backend come from the manifest (dl_course/chapters.py: every chapter
+# passes on each; a chapter CI leaves out on one says why there). JAX ships with requirements.txt.
+LIST_NOTEBOOKS = $(PYTHON) -m dl_course.cli list --notebooks --backend
+# What only `make test` runs (TensorFlow, newest releases), left out of the PyTorch and floor jobs:
+# the notebooks' own runs (full-profile smoke, the solution notebooks' experiments) and the web book.
+ONCE_ONLY = --ignore=tests/test_full_profile_smoke.py --ignore=tests/test_book.py \
+	--deselect tests/test_exercises.py::test_solution_notebook_runs_and_passes_its_checks
 
 setup-torch:  ## PyTorch's CPU build, for KERAS_BACKEND=torch
 	$(PYTHON) -m pip install -q torch==2.13.0  # pinned: the CPU build where pip has one locally
 
-test-jax:  ## every chapter (JAX_NOTEBOOKS; nbval, fast profile) under KERAS_BACKEND=jax
-	KERAS_BACKEND=jax JAX_PLATFORMS=cpu DL_COURSE_PROFILE=fast $(PYTHON) -m pytest -n 2 --dist loadfile $(JAX_NOTEBOOKS)
+test-jax:  ## the chapters the manifest runs under JAX (nbval, fast profile)
+	notebooks=$$($(LIST_NOTEBOOKS) jax) && KERAS_BACKEND=jax JAX_PLATFORMS=cpu DL_COURSE_PROFILE=fast \
+		$(PYTHON) -m pytest -n 2 --dist loadfile $$notebooks
 
-# Under PyTorch the unit tests leave out what `make test` already ran elsewhere: the solution notebooks
-# (their experiments train for about 20 CPU-minutes under PyTorch, and 04 and 07 use GradientTape)
-# and the tests that start a JAX process (their names hold "jax").
-test-torch:  ## unit tests and the chapters in TORCH_NOTEBOOKS (nbval) under KERAS_BACKEND=torch
-	KERAS_BACKEND=torch DL_COURSE_PROFILE=fast $(PYTHON) -m pytest -n 2 --dist loadfile tests $(TORCH_NOTEBOOKS) \
-		--ignore=tests/test_full_profile_smoke.py --ignore=tests/test_book.py -k "not jax" \
-		--deselect tests/test_exercises.py::test_solution_notebook_runs_and_passes_its_checks
+# Under PyTorch: the unit tests that touch the Keras backend (tests marked backend_neutral, such as the
+# data loaders and the command line, ran in `make test`; tests whose names hold "jax" start a JAX
+# process) and the chapters the manifest runs under PyTorch.
+test-torch:  ## backend unit tests and the manifest's PyTorch chapters (nbval) under KERAS_BACKEND=torch
+	notebooks=$$($(LIST_NOTEBOOKS) torch) && KERAS_BACKEND=torch DL_COURSE_PROFILE=fast \
+		$(PYTHON) -m pytest -n 2 --dist loadfile tests $$notebooks \
+		$(ONCE_ONLY) -m "not backend_neutral" -k "not jax"
+
+FLOOR_VENV ?= .venv-oldest
+test-floor:  ## the unit tests again with the oldest supported releases (constraints/oldest.txt) in FLOOR_VENV
+	rm -rf $(FLOOR_VENV)
+	$(PYTHON) -m venv $(FLOOR_VENV) || { $(SUDO) apt-get install -y -qq --no-install-recommends python3-venv \
+		&& rm -rf $(FLOOR_VENV) && $(PYTHON) -m venv $(FLOOR_VENV); }  # Debian's python3 needs python3-venv
+	$(FLOOR_VENV)/bin/python -m pip install -q -c constraints/oldest.txt -r requirements.txt
+	$(FLOOR_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy|jax) '
+	$(FLOOR_VENV)/bin/ruff check dl_course tests benchmarks
+	$(FLOOR_VENV)/bin/python -m pytest -n 2 --dist loadfile tests $(ONCE_ONLY)

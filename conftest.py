@@ -7,6 +7,7 @@ import pytest
 
 os.environ.setdefault("DL_COURSE_PROFILE", "fast")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("DL_COURSE_STRICT", "1")  # a missed bound fails the cell (a student's run goes on)
 
 #: matplotlib's warning when a character has no glyph in the font: Chinese text shows as boxes.
 MISSING_GLYPH = re.compile(r"Glyph \d+ .*missing from (current )?font")
@@ -14,11 +15,15 @@ MISSING_GLYPH = re.compile(r"Glyph \d+ .*missing from (current )?font")
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "tensorflow_backend: needs KERAS_BACKEND=tensorflow (TensorFlow itself is the reference)")
+    config.addinivalue_line("markers", "backend_neutral: touches no Keras backend (data, command line, checks): "
+                                       "the other backends' jobs leave it out (Makefile)")
 
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``tensorflow_backend`` skip, with the reason, under another Keras backend."""
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    from dl_course.runtime import backends
+
+    backend = backends.name()
     if backend == "tensorflow":
         return
     skip = pytest.mark.skip(reason=f"compares with TensorFlow itself or tf.distribute; KERAS_BACKEND={backend}")

@@ -3,10 +3,10 @@
     python benchmarks/digits_seeds.py lenet [--data mnist5k|fashion_mnist] [--epochs 15] [--seeds 0 1 2]
     python benchmarks/digits_seeds.py cgan [--epochs 4] [--batch 64] [--lr 2e-3] [--scorer-epochs 6] [--no-projection] [--seeds 0 1 2]
 
-``lenet``: chapter 03's recipe (paper LeNet-5 behind a random shift of up to 2 pixels, Adam 3e-3
-decaying to 0 on a cosine, batch 64) on mnist5k's 4,000 training digits, or as many Fashion-MNIST
-images, tested on 1,000 held-out images. ``cgan``: chapter 07's fast conditional DCGAN on the
-4,000 digits, scored by an ``ImageScorer`` trained on the 1,000 held-out digits only;
+``lenet``: chapter 03's recipe (``lesson.train_lenet``: paper LeNet-5 behind a random shift of up to
+2 pixels, Adam 3e-3 decaying to 0 on a cosine, batch 64) on mnist5k's 4,000 training digits, or as many Fashion-MNIST
+images, tested on 1,000 held-out images. ``cgan``: chapter 07's fast conditional DCGAN (``lesson.conditional_dcgan``) on
+the 4,000 digits, scored by an ``ImageScorer`` trained on the 1,000 held-out digits only;
 ``--no-projection`` drops the discriminator's projection term. Prints one line per seed with
 the seconds it took (wall time: note the machine's load).
 """
@@ -19,10 +19,9 @@ import time
 import keras
 import numpy as np
 
-from dl_course import datasets, models, runtime, train
-from dl_course.augment import RandomCropFlip
+from dl_course import datasets, runtime, train
 from dl_course.gan_metrics import ImageScorer
-from dl_course.train import GAN
+from dl_course.lessons import ch03_cnn, ch07_gan
 
 
 def lenet(args) -> None:
@@ -30,14 +29,8 @@ def lenet(args) -> None:
     (x, y), (xt, yt) = datasets.prepare(args.data, **size, scale="lecun", pad=2, channels=True)
     for seed in args.seeds:
         start = time.time()
-        runtime.set_seed(seed)
-        net = models.build("lenet5")
-        shifted = keras.Sequential([keras.Input(x.shape[1:]), RandomCropFlip(2, flip=False, seed=seed), net])
-        schedule = keras.optimizers.schedules.CosineDecay(3e-3, -(-len(x) // 64) * args.epochs)
-        shifted.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
-                        metrics=["accuracy"], jit_compile=True, steps_per_execution=16)
-        shifted.fit(x, y, epochs=args.epochs, batch_size=64, verbose=0)
-        acc = shifted.evaluate(xt, yt, verbose=0, batch_size=1000)[1]
+        net, _ = ch03_cnn.train_lenet(x, y, epochs=args.epochs, batch_size=64, shift=2, seed=seed, verbose=0)
+        acc = net.evaluate(xt, yt, verbose=0, batch_size=1000)[1]
         print(f"lenet {args.data} epochs {args.epochs} seed {seed}: test accuracy {acc:.4f}, {time.time() - start:.0f} s", flush=True)
 
 
@@ -52,15 +45,13 @@ def cgan(args) -> None:
     for seed in args.seeds:
         start = time.time()
         runtime.set_seed(seed)
-        gan = GAN(models.build("cdcgan_generator", latent_dim=32, filters=(32, 16)),
-                  models.build("cdcgan_discriminator", filters=(32, 64), projection=args.projection), seed=seed)
-        schedule = keras.optimizers.schedules.CosineDecay(args.lr, args.epochs * -(-len(x) // args.batch))
-        gan.compile(keras.optimizers.Adam(schedule, beta_1=0.5))
+        gan = ch07_gan.conditional_dcgan(latent_dim=32, g_filters=(32, 16), d_filters=(32, 64), lr=args.lr,
+                                         steps=args.epochs * -(-len(x) // args.batch), projection=args.projection, seed=seed)
         train.fit(gan, (x, y), epochs=args.epochs, batch_size=args.batch, verbose=0)
         fake = keras.ops.convert_to_numpy(gan.generate(z, labels))
         hits = scorer.predict(fake) == labels
         worst = min(hits[labels == k].mean() for k in range(10))
-        print(f"cgan {keras.backend.backend()} projection {args.projection} epochs {args.epochs} batch {args.batch} lr {args.lr:g} seed {seed}: conditional accuracy {hits.mean():.4f} (worst digit {worst:.2f}), "
+        print(f"cgan {runtime.backend()} projection {args.projection} epochs {args.epochs} batch {args.batch} lr {args.lr:g} seed {seed}: conditional accuracy {hits.mean():.4f} (worst digit {worst:.2f}), "
               f"FD {scorer.frechet(xt, fake):.3f}, {time.time() - start:.0f} s", flush=True)
 
 

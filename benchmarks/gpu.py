@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
-import math
 import os
 import statistics
 import subprocess
@@ -36,14 +35,13 @@ from pathlib import Path
 import keras  # importing does not start a device: the parent process never touches one
 import numpy as np
 
-from dl_course import datasets, models, runtime, train
+from dl_course import datasets, models, runtime
 from dl_course.augment import RandomCropFlip
+from dl_course.lessons import ch03_cnn, ch04_cnn_architectures
 
 FAMILIES = {"resnet50": "ResNet50", "mobilenet_v2": "MobileNetV2", "vgg16": "VGG16", "densenet121": "DenseNet121"}
 POLICIES = ("float32", "mixed_bfloat16")
-# Chapter 04's full-profile comparison (cfg.compare), each built as build_for_data() does.
-ZOO = {"lenet5": {"variant": "modern"}, "vgg11": {"batch_norm": True, "fc_units": 512}, "googlenet": {},
-       "resnet56": {}, "densenet121": {}, "mobilenet_v1": {"alpha": 1.0}}
+ZOO = ch04_cnn_architectures.COMPARED["full"]  # chapter 04's full-profile comparison
 TARGETS = {"lenet5": 0.90, "resnet20": 0.93}
 
 
@@ -143,7 +141,7 @@ def throughput(family: str, policy: str, sizes: dict, jit: bool = True, with_ker
     finally:
         keras.mixed_precision.set_global_policy("float32")
     x, y = random_batch(sizes["batch"], sizes["image"], 1000)
-    row = {"model": family, "policy": policy, "backend": keras.backend.backend(), "jit_compile": jit}
+    row = {"model": family, "policy": policy, "backend": runtime.backend(), "jit_compile": jit}
     for name, net in nets.items():
         net.compile(keras.optimizers.SGD(0.01, momentum=0.9), "sparse_categorical_crossentropy", jit_compile=jit)
         row[f"{name}_params"] = net.count_params()
@@ -211,48 +209,43 @@ def cifar_style_data(sizes: dict):
     return x_train, y_train, x_test, y_test
 
 
-def chapter04_model(name: str, input_shape, epochs: int, steps_per_epoch: int, kwargs: dict):
-    """Chapter 04's full recipe: pad-4 random crop and flip → model; SGD, Nesterov momentum 0.9,
-    weight decay 5e-4, learning rate 0.1 after a 2 % warm-up, cosine decay to 0; batch 128."""
-    net = models.build(name, input_shape=input_shape, classes=10, **kwargs)
-    inputs = keras.Input(input_shape)
-    model = keras.Model(inputs, net(RandomCropFlip(4)(inputs)), name=f"augmented_{name}")
-    schedule = train.warmup_cosine(0.1, epochs * steps_per_epoch, warmup=0.02)
-    optimizer = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    model.compile(optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"])
-    return model
+def chapter04_recipe(net, x_train, y_train, epochs: int, **fit_args):
+    """Chapter 04's full recipe (``lesson.train_classifier``): pad-4 random crop and flip → model;
+    SGD, Nesterov momentum 0.9, weight decay 5e-4, learning rate 0.1 after a 2 % warm-up, cosine
+    decay to 0; batch 128."""
+    return ch04_cnn_architectures.train_classifier(
+        net, x_train, y_train, epochs=epochs, batch_size=128, lr=0.1, optimizer="sgd", warmup=0.02,
+        augment=RandomCropFlip(4), **fit_args)
 
 
 def recipe(name: str, sizes: dict, progress: Path) -> dict:
     """Train a chapter's full recipe; time to the target test accuracy, epochs, final accuracy."""
     runtime.set_seed(0)
     start = time.perf_counter()
-    if name == "lenet5":  # chapter 03: Adam 3e-3 with cosine decay, batch 64, 10 % held out
+    if name == "lenet5":  # chapter 03: lesson.train_lenet (shift 2, Adam 3e-3 decaying on a cosine, batch 64)
         x_train, y_train, x_test, y_test = lenet_data(sizes)
-        epochs, batch = sizes["lenet_epochs"], 64
-        model = models.build("lenet5")
-        steps = int(np.ceil(0.9 * len(x_train) / batch)) * epochs
-        model.compile(keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(3e-3, decay_steps=steps)),
-                      "sparse_categorical_crossentropy", metrics=["accuracy"])
-        clock = Clock(x_test, y_test, path=progress)
-        fit_args = {"validation_split": 0.1}
+        epochs, batch, clock = sizes["lenet_epochs"], 64, Clock(x_test, y_test, path=progress)
+
+        def train_fn():
+            return ch03_cnn.train_lenet(x_train, y_train, epochs=epochs, batch_size=batch, callbacks=[clock])[1]
     else:  # chapter 04: the test set is the validation data
         x_train, y_train, x_test, y_test = cifar_style_data(sizes)
-        epochs, batch = sizes["resnet_epochs"], 128
-        model = chapter04_model(name, x_train.shape[1:], epochs, math.ceil(len(x_train) / batch), {})
-        clock = Clock(path=progress)
-        fit_args = {"validation_data": (x_test, y_test)}
+        epochs, batch, clock = sizes["resnet_epochs"], 128, Clock(path=progress)
+        net = ch04_cnn_architectures.compared_model(name, x_train.shape[1:])
+
+        def train_fn():
+            return chapter04_recipe(net, x_train, y_train, epochs, validation_data=(x_test, y_test), callbacks=[clock])
     prepared = time.perf_counter() - start
     util = Utilisation()
     begin = time.perf_counter()
-    history = train.fit(model, x_train, y_train, epochs=epochs, batch_size=batch, callbacks=[clock], **fit_args)
+    history = train_fn()
     fit_seconds = time.perf_counter() - begin
     after_first = begin + history.epoch_times[0] if history.epoch_times else begin
     target = TARGETS[name]
     reached = next((r for r in clock.rows if r["test_accuracy"] >= target), None)
     steady = statistics.median(history.epoch_times[1:]) if len(history.epoch_times) > 1 else None
     row = {
-        "recipe": name, "params": model.count_params(), "epochs": epochs, "batch": batch, "train": len(x_train),
+        "recipe": name, "params": clock.model.count_params(), "epochs": epochs, "batch": batch, "train": len(x_train),
         "target": target, "seconds_to_target": reached and reached["seconds"], "epoch_to_target": reached and reached["epoch"],
         "train_seconds": clock.rows[-1]["seconds"], "fit_wall_s": round(fit_seconds, 1),
         "first_epoch_s": round(history.epoch_times[0], 1), "steady_epoch_s": steady and round(steady, 2),
@@ -269,11 +262,11 @@ def epoch_time(name: str, sizes: dict) -> dict:
     runtime.set_seed(0)
     x_train, y_train, x_test, y_test = cifar_style_data(sizes)
     epochs = sizes["zoo_epochs"]
-    model = chapter04_model(name, x_train.shape[1:], 80, math.ceil(len(x_train) / 128), ZOO[name])
+    net = ch04_cnn_architectures.compared_model(name, x_train.shape[1:])
     util = Utilisation()
     begin = time.perf_counter()
-    history = train.fit(model, x_train, y_train, validation_data=(x_test, y_test), epochs=epochs, batch_size=128)
-    row = {"model": name, "params": model.count_params(), "epoch_s": [round(t, 1) for t in history.epoch_times],
+    history = chapter04_recipe(net, x_train, y_train, epochs, validation_data=(x_test, y_test))
+    row = {"model": name, "params": net.count_params(), "epoch_s": [round(t, 1) for t in history.epoch_times],
            "val_accuracy": [round(a, 4) for a in history.history["val_accuracy"]],
            "peak_gib": peak_gib(), "gpu_util_steady": util.mean(begin + history.epoch_times[0])}
     util.close()

@@ -21,9 +21,12 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 
-from dl_course import cli
+from dl_course import cli, runtime
+from dl_course.chapters import BACKENDS
+from dl_course.runtime import profiles
 
-EXPECT_LINE = re.compile(r"^\S+ (?P<metric>.+?) = (?P<value>\S+) \(bound for the \w+ profile: (?P<bound>[^)]*)\)")
+#: A result check's line (``runtime.expect``): "✓ name value（快速模式要求 ≥ b）", or ✗ when missed.
+EXPECT_LINE = re.compile(r"^[✓✗·] (?P<metric>.+) (?P<value>\S+?)(?:（|，没有达到)(?P<bound>\S+要求 [≥≤] [^）。；]+)")
 
 
 def metrics(notebook: Path) -> list[dict]:
@@ -47,7 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*", help="chapter numbers (default: all)")
     parser.add_argument("--profile", default="fast", choices=("fast", "full"))
-    parser.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+    parser.add_argument("--backend", default=runtime.backend(),
                         help="Keras backends to run under, comma-separated (default: $KERAS_BACKEND, else tensorflow)")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds one cell may take (default: 1800)")
     parser.add_argument("--inplace", action="store_true", help="save the outputs into the notebooks")
@@ -69,9 +72,6 @@ def main() -> None:
     print_tables(pd.DataFrame(rows, columns=["chapter", "backend", "seconds", "CPU seconds", "metric", "value", "bound"]), args.profile)
 
 
-BACKENDS = ("tensorflow", "jax", "torch")
-
-
 def run_chapters(found: dict, wanted: list[str], profile: str, inplace: bool, backend: str, timeout: int) -> list[dict]:
     """Execute the ``wanted`` chapters under ``backend``; one row per metric of each."""
     rows = []
@@ -82,7 +82,8 @@ def run_chapters(found: dict, wanted: list[str], profile: str, inplace: bool, ba
             try:
                 failed = Path(tmp) / f"{path.stem}.failed.ipynb"
                 cpu = kernel_cpu_seconds()
-                seconds = f"{cli.run_notebook(path, profile, out, timeout, failed):.0f}"
+                with profiles.activated(profile):
+                    seconds = f"{cli.run_notebook(path, out, timeout, failed):.0f}"
                 cpu = f"{kernel_cpu_seconds() - cpu:.0f}"
                 results = metrics(out) or [{"metric": "—", "value": "", "bound": ""}]
             except Exception as err:  # report and go on with the next chapter

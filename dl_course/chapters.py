@@ -1,48 +1,83 @@
-"""The chapters: number, title, notebook and the data sets each needs, and where notebooks are found.
+"""The manifest: every chapter with its files, module, data and CI backends; where notebooks are found.
 
-This is the one list of chapters the command line, the book, ``dl-course doctor`` and the tests
-read. The notebooks ship inside the package (``dl_course/notebooks`` in an installed copy);
+This is the one list of chapters: the command line, the book, ``dl-course doctor``, the exercise
+checks, the benchmarks, the Makefile (through ``dl-course list --notebooks``) and the tests read it.
+A new chapter is its notebook, its solution notebook, its module and one row here.
+The notebooks ship inside the package (``dl_course/notebooks`` in an installed copy);
 ``dl-course notebooks DIR`` copies them out for a student to open and edit.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ENV_NOTEBOOKS = "DL_COURSE_NOTEBOOKS"
 PATTERN = "[0-9][0-9]_*.ipynb"
 
 
+#: The Keras backends every chapter is written for (``KERAS_BACKEND``).
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
 @dataclass(frozen=True)
 class Chapter:
-    """One chapter; ``data`` maps a profile (fast, full) to the catalogue data sets it loads."""
+    """One chapter and everything about it the other parts read.
+
+    ``slug`` names its files: the notebook ``NN_slug.ipynb`` (in ``notebooks/`` and, with the
+    reference answers, in ``solutions/``) and its module ``dl_course.lessons.chNN_slug`` (task code,
+    the recipes benchmarks share, exercise checks). ``data`` maps a profile (fast, full) to the
+    catalogue data sets it loads; ``ci_skip`` maps a backend that CI leaves the chapter out on to
+    why (the chapter still runs there).
+    """
 
     number: str
+    slug: str
     title: str
-    notebook: str
     data: dict
+    ci_skip: dict = field(default_factory=dict)
+
+    @property
+    def notebook(self) -> str:
+        """The notebook's file name, the same in ``notebooks/`` and ``solutions/``."""
+        return f"{self.number}_{self.slug}.ipynb"
+
+    @property
+    def module(self) -> str:
+        """The chapter's module, e.g. ``dl_course.lessons.ch05_rnn``."""
+        return f"dl_course.lessons.ch{self.number}_{self.slug}"
+
+    def lesson(self):
+        """The chapter's module, imported."""
+        return importlib.import_module(self.module)
 
     def needs(self, profile: str = "fast") -> tuple[str, ...]:
         """The data sets (``datasets.CATALOG`` names) this chapter loads in ``profile``."""
         return self.data.get(profile, ())
 
+    def ci_backends(self) -> tuple[str, ...]:
+        """The backends CI runs this chapter's notebook on."""
+        return tuple(b for b in BACKENDS if b not in self.ci_skip)
 
-def _chapter(number, title, notebook, fast=(), full=None) -> Chapter:
-    return Chapter(number, title, notebook, {"fast": tuple(fast), "full": tuple(fast if full is None else full)})
+
+def _chapter(number, slug, title, fast=(), full=None, ci_skip=None) -> Chapter:
+    data = {"fast": tuple(fast), "full": tuple(fast if full is None else full)}
+    return Chapter(number, slug, title, data, dict(ci_skip or {}))
 
 
+EAGER_RECURRENT = "PyTorch runs Keras's recurrent layers step by step in Python: 2-4 minutes on two CPU cores"
 CHAPTERS: tuple[Chapter, ...] = (
-    _chapter("01", "感知机 Perceptron", "01_perceptron.ipynb"),
-    _chapter("02", "反向传播与训练 Backpropagation and training", "02_backprop.ipynb", ["fashion_mnist"]),
-    _chapter("03", "卷积神经网络 Convolutional neural networks", "03_cnn.ipynb", ["mnist5k", "fashion_mnist"], ["mnist", "fashion_mnist"]),
-    _chapter("04", "经典卷积网络 Modern CNN architectures", "04_cnn_architectures.ipynb", ["fashion_mnist"], ["cifar10"]),
-    _chapter("05", "循环神经网络 Recurrent Neural Networks", "05_rnn.ipynb", ["tang_poems", "english_poems"]),
-    _chapter("06", "长短期记忆网络、GRU 与序列到序列 LSTM, GRU and Sequence-to-Sequence", "06_lstm.ipynb"),
-    _chapter("07", "生成对抗网络 Generative adversarial networks", "07_gan.ipynb", ["fashion_mnist", "mnist5k"], ["fashion_mnist", "mnist"]),
-    _chapter("08", "自编码器、受限玻尔兹曼机与深度信念网络 Autoencoders, RBM and DBN", "08_autoencoder_rbm_dbn.ipynb", ["fashion_mnist"], ["mnist"]),
+    _chapter("01", "perceptron", "感知机 Perceptron"),
+    _chapter("02", "backprop", "反向传播与训练 Backpropagation and training", ["fashion_mnist"]),
+    _chapter("03", "cnn", "卷积神经网络 Convolutional neural networks", ["mnist5k", "fashion_mnist"], ["mnist", "fashion_mnist"]),
+    _chapter("04", "cnn_architectures", "经典卷积网络 Modern CNN architectures", ["fashion_mnist"], ["cifar10"]),
+    _chapter("05", "rnn", "循环神经网络 Recurrent Neural Networks", ["tang_poems", "english_poems"], ci_skip={"torch": EAGER_RECURRENT}),
+    _chapter("06", "lstm", "长短期记忆网络、GRU 与序列到序列 LSTM, GRU and Sequence-to-Sequence", ci_skip={"torch": EAGER_RECURRENT}),
+    _chapter("07", "gan", "生成对抗网络 Generative adversarial networks", ["fashion_mnist", "mnist5k"], ["fashion_mnist", "mnist"]),
+    _chapter("08", "autoencoder_rbm_dbn", "自编码器、受限玻尔兹曼机与深度信念网络 Autoencoders, RBM and DBN", ["fashion_mnist"], ["mnist"]),
 )  # fmt: skip
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 

@@ -13,12 +13,15 @@ from pathlib import Path
 
 from dl_course.chapters import CHAPTERS, not_found_help
 from dl_course.chapters import found as chapters
-from dl_course.runtime import ENV_PROFILE, ENV_SMOKE, PROFILES
+from dl_course.runtime import profiles
+from dl_course.runtime.profiles import ENV_SMOKE, PROFILES
 
 
 def cmd_list(args) -> int:
     from dl_course import models
 
+    if args.notebooks or args.solutions:
+        return _list_files(args)
     found = chapters()
     print("Chapters 章节:")
     for chapter in CHAPTERS:
@@ -31,6 +34,20 @@ def cmd_list(args) -> int:
     print("\nModels 模型 (dl_course.models.build(name)):")
     for family, names in models.families().items():
         print(f"  {family:<12} {', '.join(names)}")
+    return 0
+
+
+def _list_files(args) -> int:
+    """One path a line, for scripts and the Makefile: the chapters' notebooks (or solutions),
+    only those CI runs on ``--backend`` when given."""
+    from dl_course.chapters import BACKENDS
+
+    if args.backend and args.backend not in BACKENDS:
+        raise SystemExit(f"dl-course list: --backend must be one of {', '.join(BACKENDS)}, got {args.backend!r}.")
+    folder = Path("solutions") if args.solutions else Path("notebooks")
+    for chapter in CHAPTERS:
+        if not args.backend or args.backend in chapter.ci_backends():
+            print((folder / chapter.notebook).as_posix())
     return 0
 
 
@@ -92,8 +109,9 @@ def _needed(profile: str) -> set[str]:
     return {name for chapter in CHAPTERS for name in chapter.needs(profile)}
 
 
-def run_notebook(path: Path, profile: str | None, out: Path, timeout: int, failed: Path) -> float:
-    """Execute ``path`` headless in its folder with ``profile``; return seconds.
+def run_notebook(path: Path, out: Path, timeout: int, failed: Path) -> float:
+    """Execute ``path`` headless in its folder (profile and smoke mode as the environment has
+    them: ``runtime.profiles.activated``); return seconds.
 
     The executed notebook replaces ``out`` only when every cell ran: it is written to a
     temporary file beside ``out`` and moved into place. After an error or an interruption it
@@ -105,9 +123,6 @@ def run_notebook(path: Path, profile: str | None, out: Path, timeout: int, faile
 
     nb = nbformat.read(path, as_version=4)
     current = {}
-    previous = os.environ.get(ENV_PROFILE)
-    if profile:
-        os.environ[ENV_PROFILE] = profile  # the kernel inherits it
     start = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory(prefix="dl-course-") as sockets:
@@ -127,11 +142,6 @@ def run_notebook(path: Path, profile: str | None, out: Path, timeout: int, faile
     except (Exception, KeyboardInterrupt) as err:
         _write(nb, failed)
         raise RunFailed(_reason(err, current, timeout)) from err
-    finally:
-        if previous is None:
-            os.environ.pop(ENV_PROFILE, None)
-        else:
-            os.environ[ENV_PROFILE] = previous
     try:
         _write(nb, out)
     except OSError as err:
@@ -221,13 +231,10 @@ def _last_line(err: BaseException) -> str:
 
 def _profile_label(profile: str | None) -> str:
     """The profile a run uses; a bad ``DL_COURSE_PROFILE`` stops before any notebook runs."""
-    label = profile or os.environ.get(ENV_PROFILE, "auto").strip().lower() or "auto"
-    if label not in (*PROFILES, "auto"):
-        raise SystemExit(
-            f"dl-course run: {ENV_PROFILE}={label!r} is not a profile; use fast, full or auto, "
-            f"or pass --profile."
-        )
-    return label
+    try:
+        return profiles.requested(profile)
+    except ValueError as err:
+        raise SystemExit(f"dl-course run: {err} Or pass --profile.") from None
 
 
 def cmd_run(args) -> int:
@@ -243,9 +250,13 @@ def cmd_run(args) -> int:
         raise SystemExit(f"dl-course run: --timeout must be a positive number of seconds per cell, got {args.timeout}.")
     if not args.inplace:
         _check_out_folder(Path(args.out))
-    if args.smoke:
-        os.environ[ENV_SMOKE] = "1"  # the kernels inherit it
     label = _profile_label(args.profile) + ("-smoke" if args.smoke else "")
+    with profiles.activated(args.profile, True if args.smoke else None):  # the kernels inherit both
+        return _run_chapters(args, found, wanted, label)
+
+
+def _run_chapters(args, found: dict, wanted: list[str], label: str) -> int:
+    """Run each wanted chapter, print where it went; 1 when any failed, 130 on Ctrl-C."""
     failed = 0
     for number in wanted:
         path = found[number]
@@ -254,7 +265,7 @@ def cmd_run(args) -> int:
         kept = copy.with_suffix(".failed.ipynb")
         print(f"running {path.name} ({label} profile)…", flush=True)
         try:
-            seconds = run_notebook(path, args.profile, out, args.timeout, kept)
+            seconds = run_notebook(path, out, args.timeout, kept)
         except RunFailed as err:
             if isinstance(err.__cause__, KeyboardInterrupt):
                 print(f"  interrupted (Ctrl-C): see {kept}; {out} was left unchanged; "
@@ -373,7 +384,11 @@ def cmd_book(args) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dl-course", description="Deep-learning course: chapters, models and data.")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="list chapters and models").set_defaults(fn=cmd_list)
+    li = sub.add_parser("list", help="list chapters and models")
+    li.add_argument("--notebooks", action="store_true", help="only the chapters' notebook paths, one a line")
+    li.add_argument("--solutions", action="store_true", help="only the solution notebooks' paths, one a line")
+    li.add_argument("--backend", help="with --notebooks/--solutions: only the chapters CI runs on this backend")
+    li.set_defaults(fn=cmd_list)
     d = sub.add_parser("data", help="show where each dataset comes from and how to get it offline")
     d.add_argument("--download", action="store_true", help="download missing files (checked by SHA-256)")
     d.add_argument("--sums", action="store_true", help="print the SHA256SUMS list of every dataset file")
@@ -382,7 +397,7 @@ def parser() -> argparse.ArgumentParser:
     d.set_defaults(fn=cmd_data)
     r = sub.add_parser("run", help="execute chapter notebooks headless")
     r.add_argument("chapter", help="chapter number (e.g. 01) or 'all'")
-    r.add_argument("--profile", choices=PROFILES, help=f"fast or full (default: ${ENV_PROFILE}, else auto)")
+    r.add_argument("--profile", choices=PROFILES, help=f"fast or full (default: ${profiles.ENV_PROFILE}, else auto)")
     r.add_argument("--out", default="runs", help="folder for executed copies (default: runs/)")
     r.add_argument("--inplace", action="store_true", help="write outputs into the notebook itself")
     r.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")

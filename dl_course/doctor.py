@@ -36,27 +36,55 @@ def _version(dist: str) -> str | None:
         return None
 
 
+#: The framework each Keras backend needs: (distribution name, label, how to install it).
+FRAMEWORKS = {
+    "tensorflow": ("tensorflow", "TensorFlow", "pip install tensorflow"),
+    "jax": ("jax", "JAX", "pip install jax"),
+    "torch": ("torch", "PyTorch", "pip install torch"),
+}
+
+
 def versions() -> list[Finding]:
-    """Python, TensorFlow and Keras versions, and the known bad combinations."""
+    """Python, Keras and the active backend's framework, and the known bad combinations.
+
+    Only the active backend's framework is needed: with ``KERAS_BACKEND=jax`` or ``torch`` a set-up
+    without TensorFlow runs every chapter.
+    """
     from dl_course.chapters import CHAPTERS
+    from dl_course.runtime import backends
 
     every = [c.number for c in CHAPTERS]
     py = platform.python_version()
     good = sys.version_info >= (3, 10)
     rows = [Finding("Python", good, py, "" if good else "需要 Python ≥ 3.10 / install Python 3.10 or newer", [] if good else every)]
-    tf, keras, legacy = _version("tensorflow"), _version("keras"), _version("tf_keras")
-    rows.append(Finding("TensorFlow", tf is not None, tf or "not installed 未安装", "" if tf else "pip install tensorflow", [] if tf else every))
+    backend = backends.name()
+    if backend not in FRAMEWORKS:
+        rows.append(Finding("Keras backend 后端", False, f"KERAS_BACKEND={backend!r} is not a backend the course runs on",
+                            "set KERAS_BACKEND to tensorflow, jax or torch / 请设为 tensorflow、jax 或 torch", every))
+    else:
+        dist, label, install = FRAMEWORKS[backend]
+        version = _version(dist)
+        rows.append(Finding(f"{label} (Keras backend 后端)", version is not None, version or "not installed 未安装",
+                            "" if version else f"{install}, or choose an installed backend with KERAS_BACKEND",
+                            [] if version else every))
+    keras = _version("keras")
     if keras is None or int(keras.split(".")[0]) < 3:
         rows.append(Finding("Keras", False, keras or "not installed 未安装",
                             'Keras 3 is required: pip install -U "keras>=3.8" / 需要 Keras 3', every))
     else:
         rows.append(Finding("Keras", True, keras))
-    if os.environ.get("TF_USE_LEGACY_KERAS", "").strip().lower() in ("1", "true", "yes"):
-        rows.append(Finding("TF_USE_LEGACY_KERAS", False, "set: tf.keras is Keras 2 (tf_keras)",
-                            "unset TF_USE_LEGACY_KERAS / 删除该环境变量", every))
-    elif legacy:
-        rows.append(Finding("tf_keras", True, f"{legacy} installed (unused unless TF_USE_LEGACY_KERAS is set)"))
+    if backend == "tensorflow":
+        rows += _legacy_keras(every)
     return rows
+
+
+def _legacy_keras(every: list[str]) -> list[Finding]:
+    """``TF_USE_LEGACY_KERAS`` makes ``tf.keras`` Keras 2: every chapter breaks."""
+    if os.environ.get("TF_USE_LEGACY_KERAS", "").strip().lower() in ("1", "true", "yes"):
+        return [Finding("TF_USE_LEGACY_KERAS", False, "set: tf.keras is Keras 2 (tf_keras)",
+                        "unset TF_USE_LEGACY_KERAS / 删除该环境变量", every)]
+    legacy = _version("tf_keras")
+    return [Finding("tf_keras", True, f"{legacy} installed (unused unless TF_USE_LEGACY_KERAS is set)")] if legacy else []
 
 
 def _cuda_elsewhere() -> str:
@@ -69,17 +97,19 @@ def _cuda_elsewhere() -> str:
 
 
 def gpu(system: str | None = None, visible: list | None = None) -> list[Finding]:
-    """The Keras backend, whether a GPU is visible, and if not the likely reason."""
-    system = system or platform.system()
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
-    if visible is None:
-        import tensorflow as tf
+    """Whether the active backend sees a GPU (``visible``: the kinds it sees), and if not the
+    likely reason. Imports only the active backend's framework."""
+    from dl_course.runtime import backends
 
-        visible = tf.config.list_physical_devices("GPU")
-    rows = [Finding("Keras backend 后端", True, backend)]
+    system = system or platform.system()
+    visible = backends.accelerators() if visible is None else visible
     if visible:
-        return rows + [Finding("GPU", True, f"{len(visible)} visible 可用")]
-    if system == "Windows":
+        return [Finding("GPU", True, f"{', '.join(visible)} visible 可用")]
+    backend = backends.name()
+    if backend in ("jax", "torch"):
+        why = (f"no GPU visible to {FRAMEWORKS[backend][1]}: install its CUDA build (pip install 'jax[cuda12]' or the CUDA "
+               f"wheel of torch), or run on Colab with a GPU / 未检测到 GPU：请安装 {FRAMEWORKS[backend][1]} 的 CUDA 版本")
+    elif system == "Windows":
         why = ("TensorFlow has no GPU support on native Windows since 2.11: use WSL2 "
                "(https://www.tensorflow.org/install/pip#windows-wsl2) / Windows 原生环境不支持 GPU，请使用 WSL2")
     elif _cuda_elsewhere():
@@ -91,7 +121,7 @@ def gpu(system: str | None = None, visible: list | None = None) -> list[Finding]
     else:
         why = ("no GPU visible: on Colab choose Runtime → Change runtime type → GPU; elsewhere "
                "pip install 'tensorflow[and-cuda]' / 未检测到 GPU：Colab 请在“代码执行程序”中选择 GPU")
-    return rows + [Finding("GPU", True, "none; the CPU runs the fast profile 无 GPU，使用 CPU（快速档）", why)]
+    return [Finding("GPU", True, "none; the CPU runs the fast profile 无 GPU，使用 CPU（快速档）", why)]
 
 
 def data(profile: str = "fast") -> list[Finding]:

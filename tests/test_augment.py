@@ -6,6 +6,7 @@ import pytest
 
 from dl_course import train
 from dl_course.augment import RandomCropFlip
+from dl_course.lessons import ch04_cnn_architectures as ch04
 
 
 def test_crops_are_windows_of_the_padded_image_possibly_mirrored():
@@ -32,7 +33,7 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match=r"warmup \(a share of the steps\) must be a number in \[0, 1\), got 1.5"):
         train.warmup_cosine(0.1, 100, warmup=1.5)
     with pytest.raises(ValueError, match="optimizer must be one of 'sgd', 'adam', got 'rmsprop'"):
-        train.train_classifier(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]), np.zeros((2, 4)),
+        ch04.train_classifier(keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)]), np.zeros((2, 4)),
                                np.zeros(2), epochs=1, batch_size=2, lr=0.1, optimizer="rmsprop")
 
 

@@ -1,6 +1,7 @@
 """The one list of chapters: it agrees with the notebooks, is what the CLI reads, and ships."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,10 @@ import pytest
 from dl_course import chapters, cli
 from dl_course.datasets import CATALOG
 
-NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
+pytestmark = pytest.mark.backend_neutral  # touches no Keras backend: `make test` covers it
+
+ROOT = Path(__file__).parents[1]
+NOTEBOOKS = ROOT / "notebooks"
 
 
 def heading(path: Path) -> str:
@@ -16,12 +20,43 @@ def heading(path: Path) -> str:
     return "".join(first["source"]).splitlines()[0].lstrip("# ").strip()
 
 
-def test_every_notebook_is_a_chapter_and_titles_agree():
-    on_disk = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-    assert on_disk == [c.notebook for c in chapters.CHAPTERS]
+def test_a_chapter_is_its_notebook_solution_module_and_manifest_row():
+    """Each of the four places holds exactly the manifest's chapters: none is missed in one of them."""
+    listed = [c.notebook for c in chapters.CHAPTERS]
+    assert sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) == listed, "notebooks/ vs dl_course/chapters.py"
+    assert sorted(p.name for p in (ROOT / "solutions").glob("*.ipynb")) == listed, "solutions/ vs dl_course/chapters.py"
+    modules = sorted(f"dl_course.lessons.{p.stem}" for p in (ROOT / "dl_course" / "lessons").glob("ch*.py"))
+    assert modules == [c.module for c in chapters.CHAPTERS], "dl_course/lessons/ vs dl_course/chapters.py"
+    assert [c.number for c in chapters.CHAPTERS] == sorted({c.number for c in chapters.CHAPTERS})
     for c in chapters.CHAPTERS:
-        assert c.notebook.startswith(c.number + "_")
         assert heading(NOTEBOOKS / c.notebook) == f"{c.number} {c.title}"
+        assert heading(ROOT / "solutions" / c.notebook).startswith(c.number), c.notebook
+        assert c.lesson().__doc__.startswith(f"Chapter {c.number}"), c.module
+
+
+def test_each_exercise_check_lives_in_its_chapters_module():
+    from dl_course.exercises import CHECKS, exercises
+
+    exercises()
+    for key, registered in CHECKS.items():
+        assert registered.checker.__module__ == chapters.BY_NUMBER[key[:2]].module, key
+
+
+def test_readme_chapter_table_is_the_manifest():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d\d) \| (.+?) \| .* `(\d\d_\w+\.ipynb)` \|$", readme, re.MULTILINE)
+    assert rows == [(c.number, c.title, c.notebook) for c in chapters.CHAPTERS], "README.md's chapter table"
+
+
+def test_list_prints_the_notebooks_ci_runs_per_backend(capsys):
+    assert cli.main(["list", "--notebooks"]) == 0
+    assert capsys.readouterr().out.split() == [f"notebooks/{c.notebook}" for c in chapters.CHAPTERS]
+    assert cli.main(["list", "--solutions", "--backend", "torch"]) == 0
+    torch = [c for c in chapters.CHAPTERS if "torch" in c.ci_backends()]
+    assert capsys.readouterr().out.split() == [f"solutions/{c.notebook}" for c in torch]
+    assert all(c.ci_skip["torch"] for c in chapters.CHAPTERS if c not in torch), "say why a chapter is left out"
+    with pytest.raises(SystemExit, match="--backend must be one of tensorflow, jax, torch"):
+        cli.main(["list", "--notebooks", "--backend", "tf"])
 
 
 @pytest.mark.parametrize("chapter", chapters.CHAPTERS, ids=lambda c: c.number)

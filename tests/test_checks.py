@@ -12,6 +12,8 @@ from dl_course.checks import (
     check_widths,
 )
 
+pytestmark = pytest.mark.backend_neutral  # touches no Keras backend: `make test` covers it
+
 
 def test_positive_integers_of_any_type_but_bool():
     assert check_positive(np.int64(3), "n") == 3 and type(check_positive(np.int64(3), "n")) is int

@@ -12,6 +12,8 @@ import pytest
 
 from dl_course import cli
 
+pytestmark = pytest.mark.backend_neutral  # touches no Keras backend: `make test` covers it
+
 
 @pytest.fixture
 def chapter(tmp_path, monkeypatch):

@@ -9,6 +9,8 @@ import pytest
 
 from dl_course import colab
 
+pytestmark = pytest.mark.backend_neutral  # touches no Keras backend: `make test` covers it
+
 
 @pytest.fixture
 def calls(monkeypatch):

@@ -16,6 +16,8 @@ import pytest
 from dl_course import datasets
 from dl_course.datasets import files, formats, synthetic
 
+pytestmark = pytest.mark.backend_neutral  # touches no Keras backend: `make test` covers it
+
 
 def idx_bytes(array: np.ndarray) -> bytes:
     header = bytes([0, 0, 0x08, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
@@ -376,3 +378,15 @@ def test_subset_rejects_negative_and_non_integer_sizes():
         with pytest.raises(ValueError, match="n must be a positive integer"):
             datasets.subset(x, x, n)
     assert len(datasets.subset(x, x, np.int64(3))[0]) == 3
+
+
+def test_subset_takes_lists():
+    x, y = datasets.subset(list(range(10)), [i % 2 for i in range(10)], 3, seed=1)
+    assert isinstance(x, np.ndarray) and len(x) == len(y) == 3
+    assert np.array_equal(x % 2, y)
+
+
+def test_data_folder_of_an_unknown_user_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("DL_COURSE_DATA", "~nobody_such_user_h2/data")
+    with pytest.raises(datasets.DatasetError, match=r"DL_COURSE_DATA must name a folder.*~user does not exist: set it to a full path"):
+        datasets.data_dir()

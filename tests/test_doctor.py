@@ -3,9 +3,11 @@
 import hashlib
 
 import pytest
+from backend_run import run_under
 
-from dl_course import cli, doctor, plot
+from dl_course import chapters, cli, doctor, plot
 from dl_course.datasets import CATALOG, files
+from dl_course.runtime import backends
 
 NEEDED = ("fashion_mnist", "tang_poems", "english_poems")  # what the fast profile loads
 
@@ -40,7 +42,8 @@ def test_empty_data_folder_names_the_chapters_and_the_fix(data, capsys):
         (data / name / "file").unlink()
     assert cli.main(["doctor"]) == 1
     out = capsys.readouterr().out
-    assert "无法运行的章节: 02, 03, 04, 05, 07, 08" in out
+    needing = [c.number for c in chapters.CHAPTERS if c.needs("fast")]
+    assert "无法运行的章节: " + ", ".join(needing) in out
     assert "dl-course data --download" in out and "https://example.org/tang_poems" in out
 
 
@@ -70,9 +73,43 @@ def test_keras_2_is_a_bad_combination(monkeypatch):
 
 
 def test_no_gpu_reasons_by_platform(monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
+    monkeypatch.setattr(backends, "name", lambda: "tensorflow")
     monkeypatch.setattr(doctor, "_version", lambda d: None)
     assert "WSL2" in doctor.report(doctor.gpu(system="Windows", visible=[]))[0]
     assert "Colab" in doctor.report(doctor.gpu(system="Linux", visible=[]))[0]
     monkeypatch.setattr(doctor, "_version", lambda d: "2.5.1+cu121" if d == "torch" else None)
     assert "KERAS_BACKEND=torch" in doctor.report(doctor.gpu(system="Linux", visible=[]))[0]
-    assert "1 visible" in doctor.report(doctor.gpu(system="Windows", visible=["gpu0"]))[0]
+    assert "GPU visible" in doctor.report(doctor.gpu(system="Windows", visible=("GPU",)))[0]
+    monkeypatch.setattr(backends, "name", lambda: "torch")
+    assert "CUDA" in doctor.report(doctor.gpu(system="Windows", visible=()))[0]
+
+
+JAX_ONLY = """
+import json, sys
+sys.modules["tensorflow"] = None  # as if TensorFlow were not installed: importing it fails
+from dl_course import doctor
+
+pytestmark = pytest.mark.backend_neutral  # touches no Keras backend: `make test` covers it
+doctor._version = lambda dist, real=doctor._version: None if dist == "tensorflow" else real(dist)
+text, code = doctor.report(doctor.versions() + doctor.gpu())
+print(json.dumps({"text": text, "code": code}))
+"""
+
+
+def test_a_jax_only_set_up_is_healthy_and_never_imports_tensorflow():
+    pytest.importorskip("jax")
+    result = run_under("jax", JAX_ONLY)
+    assert result["code"] == 0 and "JAX (Keras backend 后端)" in result["text"], result["text"]
+    assert "BAD" not in result["text"]
+
+
+def test_tensorflow_missing_blocks_only_the_tensorflow_backend(monkeypatch):
+    real = doctor._version
+    monkeypatch.setattr(doctor, "_version", lambda d: None if d == "tensorflow" else real(d))
+    monkeypatch.setattr(backends, "name", lambda: "tensorflow")
+    text, code = doctor.report(doctor.versions())
+    assert code == 1 and "pip install tensorflow" in text
+    monkeypatch.setattr(backends, "name", lambda: "jax")
+    text, code = doctor.report(doctor.versions())
+    assert code == 0 and "JAX (Keras backend 后端)" in text

@@ -2,17 +2,21 @@
 pipelines, callbacks and plots of the ``full=`` branches run, with every loop cut to a few steps
 and absent data sets (MNIST, CIFAR-10) replaced by announced random stand-ins."""
 
+from pathlib import Path
+
 import pytest
 
 from dl_course import cli
+from dl_course.chapters import CHAPTERS
+from dl_course.runtime import profiles
 
-CHAPTERS = cli.chapters()
+NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
 
 
-@pytest.mark.parametrize("number", CHAPTERS)
-def test_chapter_runs_in_full_profile_smoke_mode(number, tmp_path, monkeypatch):
-    monkeypatch.setenv("DL_COURSE_SMOKE", "1")  # the kernel inherits it
-    out = tmp_path / f"{number}.ipynb"
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.number)
+def test_chapter_runs_in_full_profile_smoke_mode(chapter, tmp_path):
+    out = tmp_path / chapter.notebook
     # raises RunFailed naming the first failing cell and why; the executed copy goes to ``failed``
-    cli.run_notebook(CHAPTERS[number], "full", out, timeout=600, failed=tmp_path / f"{number}.failed.ipynb")
+    with profiles.activated("full", smoke=True):  # the kernel inherits both
+        cli.run_notebook(NOTEBOOKS / chapter.notebook, out, timeout=600, failed=tmp_path / f"{chapter.number}.failed.ipynb")
     assert out.exists()

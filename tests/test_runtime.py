@@ -1,3 +1,5 @@
+import json
+import os
 import subprocess
 import sys
 
@@ -35,15 +37,54 @@ def test_settings_prints_and_checks_keys(monkeypatch, capsys):
         runtime.settings(fast=dict(epochs=1), full=dict(steps=2), smoke=dict(epochs="epochs"))
 
 
-def test_expect_bounds_per_profile(monkeypatch):
+def test_expect_bounds_per_profile_print_one_chinese_line(monkeypatch, capsys):
+    monkeypatch.setenv("DL_COURSE_STRICT", "1")
     monkeypatch.setenv("DL_COURSE_PROFILE", "fast")
-    assert runtime.expect(0.8, fast=0.7, full=0.9, name="acc") == 0.8
+    assert runtime.expect(0.972000002861023, fast=0.96, full=0.99, name="测试集准确率") is None
+    assert capsys.readouterr().out == "✓ 测试集准确率 0.972（快速模式要求 ≥ 0.96）\n"
     monkeypatch.setenv("DL_COURSE_PROFILE", "full")
-    with pytest.raises(runtime.ExpectationError, match=r"acc = 0.8 \(bound for the full profile: ≥ 0.9\)"):
+    with pytest.raises(runtime.ExpectationError, match=r"acc 0.8 未达到完整模式要求 ≥ 0.9"):
         runtime.expect(0.8, fast=0.7, full=0.9, name="acc")
-    assert runtime.expect(0.005, fast=0.1, full=0.01, name="mse", higher_is_better=False) == 0.005
+    runtime.expect(0.005, fast=0.1, full=0.01, name="mse", higher_is_better=False)
+    assert "≤ 0.01" in capsys.readouterr().out
     with pytest.raises(runtime.ExpectationError, match="≤ 0.01"):
         runtime.expect(0.02, fast=0.1, full=0.01, name="mse", higher_is_better=False)
+
+
+def test_a_missed_bound_in_a_students_run_explains_and_goes_on(monkeypatch, capsys):
+    monkeypatch.setenv("DL_COURSE_STRICT", "0")
+    monkeypatch.setenv("DL_COURSE_PROFILE", "fast")
+    runtime.expect(0.5, fast=0.96, full=0.99, name="测试集准确率")
+    out = capsys.readouterr().out
+    assert out.startswith("✗ 测试集准确率 0.5，没有达到快速模式要求 ≥ 0.96。")
+    assert "可能的原因" in out and "可以尝试" in out and "后面的单元照常运行" in out
+
+
+def test_activated_sets_and_restores_profile_and_smoke(monkeypatch):
+    monkeypatch.setenv("DL_COURSE_PROFILE", "fast")
+    monkeypatch.delenv("DL_COURSE_SMOKE", raising=False)
+    with runtime.activated("full", smoke=True):
+        assert (runtime.profile(), runtime.smoke()) == ("full", True)
+    assert (os.environ["DL_COURSE_PROFILE"], "DL_COURSE_SMOKE" in os.environ) == ("fast", False)
+    with pytest.raises(ValueError, match="'quick' is not a profile"), runtime.activated("quick"):
+        pass
+    assert os.environ["DL_COURSE_PROFILE"] == "fast"
+
+
+def test_backend_is_read_before_keras_is_imported(tmp_path):
+    """What Keras will choose: KERAS_BACKEND, then keras.json in KERAS_HOME, then TensorFlow."""
+    script = (
+        "import importlib.util, json, sys\n"
+        f"spec = importlib.util.spec_from_file_location('backends', {runtime.backends.__file__!r})\n"
+        "backends = importlib.util.module_from_spec(spec); spec.loader.exec_module(backends)\n"
+        "print(json.dumps([backends.name(), 'keras' in sys.modules]))"
+    )
+    (tmp_path / "keras.json").write_text('{"backend": "torch"}')
+    base = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    for env, expected in (({"KERAS_BACKEND": "jax"}, "jax"), ({"KERAS_HOME": str(tmp_path)}, "torch"),
+                          ({"KERAS_HOME": str(tmp_path / "none")}, "tensorflow")):
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env={**base, **env}, check=True)
+        assert json.loads(out.stdout) == [expected, False], env
 
 
 def test_set_seed_repeats_numpy_and_keras():
@@ -123,8 +164,8 @@ def test_scope_refuses_devices_that_are_not_there(devices):
     [("tensorflow", (), True), ("jax", (), True), ("torch", ("GPU",), True), ("torch", (), False)],
 )
 def test_jit_compile_is_off_only_for_pytorch_on_a_cpu(monkeypatch, name, kinds, expected):
-    monkeypatch.setattr(runtime, "backend", lambda: name)
-    monkeypatch.setattr(runtime, "accelerators", lambda: kinds)
+    monkeypatch.setattr(runtime.backends, "name", lambda: name)
+    monkeypatch.setattr(runtime.backends, "accelerators", lambda: kinds)
     assert runtime.jit_compile() is expected
     assert runtime.jit_compile(False) is False
 

@@ -5,7 +5,11 @@ import ast
 import sys
 from pathlib import Path
 
+import pytest
+
 import dl_course.scratch
+
+pytestmark = pytest.mark.backend_neutral  # touches no Keras backend: `make test` covers it
 
 SCRATCH = Path(dl_course.scratch.__file__).parent
 

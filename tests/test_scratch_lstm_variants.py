@@ -5,6 +5,8 @@ import pytest
 
 from dl_course.scratch import rnn
 
+pytestmark = pytest.mark.backend_neutral  # touches no Keras backend: `make test` covers it
+
 BATCH, STEPS, FEATURES, UNITS = 3, 6, 4, 5
 
 

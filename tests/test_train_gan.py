@@ -277,3 +277,38 @@ def test_two_replicas_give_the_single_device_updates(tmp_path):
         # one process each: TensorFlow keys a new strategy's collectives as it keyed the last one's
         weights, x, result = run_trainer(tmp_path, [updates], setup=setup, devices='["/cpu:0", "/cpu:1"]')
         assert max_difference(result[updates], by_hand(weights, x, updates, d_steps)) < 1e-5, updates
+
+
+@pytest.fixture(scope="module")
+def cgan():
+    gan = GAN(models.build("cdcgan_generator", filters=(16, 8), latent_dim=8),
+                    models.build("cdcgan_discriminator", filters=(8, 16)), seed=0)
+    gan.compile()
+    return gan
+
+
+IMAGES = np.zeros((8, 28, 28, 1), "float32")
+LABELS = np.arange(8) % 10
+
+
+@pytest.mark.parametrize(
+    "x, labels, message",
+    [(IMAGES, LABELS - 1, r"labels must be class labels in \[0, 10\) for a model with 10 classes, got labels from -1"),
+     (IMAGES, LABELS + 5, r"labels must be class labels in \[0, 10\).*to 12"),
+     (IMAGES, np.eye(10)[LABELS], r"labels must be integer class labels, got one-hot rows of 10: pass labels.argmax\(axis=1\)"),
+     (IMAGES, LABELS[:5], r"labels must have one label per image of x, got 5 labels for 8 images"),
+     (IMAGES, LABELS + 0.5, r"labels must be integer class labels, got fractional values"),
+     (np.zeros((8, 32, 32, 1), "float32"), LABELS,
+      r"x must have shape \(n, 28, 28, 1\) for this model, got shape \(8, 32, 32, 1\): dimension 1 is 32"),
+     (IMAGES.reshape(8, -1), LABELS, r"x must have shape \(n, 28, 28, 1\) for this model, got shape \(8, 784\): reshape")],
+)
+def test_conditional_gan_refuses_bad_labels_and_images(cgan, x, labels, message):
+    with pytest.raises(ValueError, match=message):
+        cgan.fit(x, labels, epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=message):
+        cgan.fit((x, labels), epochs=1, verbose=0)
+
+
+def test_conditional_gan_still_trains_on_good_labels(cgan):
+    history = cgan.fit(IMAGES, LABELS, epochs=1, batch_size=8, verbose=0)
+    assert np.isfinite(history.history["d_loss"][0])

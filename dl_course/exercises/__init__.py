@@ -4,12 +4,12 @@ Each check runs the answer (a number, a tuple or a function) against cases the s
 not see and prints, in Chinese with English beside it, either 通过 passed or what is wrong and a
 hint — never the solution. Student exceptions and endless loops are reported, not raised.
 ``exercises()`` lists the checkable exercises with a one-line description of the answer.
+The checks live in each chapter's module (``dl_course.lessons``), which registers them when
+imported; ``check`` and ``exercises`` import the modules the manifest names.
 """
 
 from __future__ import annotations
 
-# basics, cnn, generative and sequences register their checks when imported.
-from dl_course.exercises import basics, cnn, generative, sequences  # noqa: F401
 from dl_course.exercises.registry import CHECKS, exercises
 from dl_course.exercises.runner import Result, run
 
@@ -18,6 +18,7 @@ __all__ = ["check", "exercises", "Result"]
 
 def check(exercise: str, answer, timeout: float = 10.0, quiet: bool = False) -> Result:
     """Check ``answer`` to ``exercise`` (e.g. ``"03.2"``); print the feedback and return it."""
+    exercises()  # imports every chapter's module, which registers its checks
     if exercise not in CHECKS:
         known = ", ".join(sorted(CHECKS))
         raise ValueError(

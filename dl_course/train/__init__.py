@@ -1,10 +1,9 @@
-"""Training loops: ``fit`` and its callbacks, the classifier recipe, the GAN trainer, pre-training.
+"""Training loops: ``fit`` and its callbacks, schedules, the GAN trainer, pre-training.
 
 ``from dl_course import train`` gives every public name: ``train.fit(...)``, ``train.GAN(...)``,
 ``train.greedy_pretrain(...)``. Backend-neutral (``keras`` only).
 """
 
-from dl_course.train.classifier import train_classifier, warmup_cosine
 from dl_course.train.fitting import (
     BackupError,
     EpochTimer,
@@ -16,6 +15,7 @@ from dl_course.train.fitting import (
 )
 from dl_course.train.gan import GAN, SampleGrid
 from dl_course.train.pretrain import greedy_pretrain
+from dl_course.train.schedules import warmup_cosine
 
 __all__ = [
     "BackupError",
@@ -28,6 +28,5 @@ __all__ = [
     "fit",
     "greedy_pretrain",
     "run_dir",
-    "train_classifier",
     "warmup_cosine",
 ]

@@ -13,6 +13,7 @@ from pathlib import Path
 import keras
 from keras import ops
 
+from dl_course import runtime
 from dl_course.checks import check_choice, check_positive
 from dl_course.train.inputs import check_gan_data
 
@@ -112,7 +113,7 @@ class GAN(keras.Model):
 
     def train_step(self, *args):
         """One batch. JAX's trainer passes ``(state, data)`` and expects ``(logs, state)`` back."""
-        if keras.backend.backend() == "jax":
+        if runtime.backend() == "jax":
             return _stateless_step(self, *args)
         return self.gan_step(args[0])
 
@@ -178,7 +179,7 @@ class GAN(keras.Model):
         The loss is scaled as the optimizer asks (mixed precision) and, under ``tf.distribute``,
         divided by the number of replicas, whose gradients the optimizer sums.
         """
-        return _GRADIENTS[keras.backend.backend()](self, loss_fn, variables)
+        return _GRADIENTS[runtime.backend()](self, loss_fn, variables)
 
     def _apply(self, grads, variables):
         with _update_scope(grads):
@@ -275,11 +276,11 @@ def _update_scope(grads):
     being computed (simultaneous updates differed from run to run). PyTorch: outside autograd,
     as Keras's own PyTorch trainer does. JAX's updates are pure.
     """
-    if keras.backend.backend() == "tensorflow":
+    if runtime.backend() == "tensorflow":
         import tensorflow as tf
 
         return tf.control_dependencies([g for g in grads if g is not None])
-    if keras.backend.backend() == "torch":
+    if runtime.backend() == "torch":
         import torch
 
         return torch.no_grad()

@@ -103,7 +103,7 @@ def simulated(monkeypatch):
     """Pretend the backend sees ``kinds``; restore the float32 policy afterwards."""
 
     def see(*kinds):
-        monkeypatch.setattr(runtime, "accelerators", lambda: kinds)
+        monkeypatch.setattr(runtime.backends, "accelerators", lambda: kinds)
 
     yield see
     keras.config.set_dtype_policy("float32")

@@ -1,9 +1,12 @@
-"""Checks for chapters 03 and 04: kernels, the stride-2 input error, parameter counts."""
+"""Chapter 03, convolutional networks: LeNet-5's training recipe and the exercise checks."""
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 
+from dl_course import models, runtime, train
+from dl_course.augment import RandomCropFlip
 from dl_course.exercises.registry import (
     array_result,
     exercise,
@@ -14,6 +17,25 @@ from dl_course.exercises.registry import (
 from dl_course.exercises.runner import Wrong
 from dl_course.scratch import conv
 
+
+def train_lenet(x, y, *, epochs: int, batch_size: int = 64, shift: int = 2, lr: float = 3e-3, seed: int = 0, **fit_args):
+    """The paper's LeNet-5 behind a random shift of up to ``shift`` pixels, trained with Adam whose
+    learning rate ``lr`` decays to 0 on a cosine; returns ``(net, history)``, ``net`` without the shift.
+
+    Seeds everything with ``seed`` first; builds and trains inside ``runtime.scope()``;
+    ``fit_args`` (callbacks, validation data, verbose) go to ``train.fit``.
+    """
+    runtime.set_seed(seed)
+    with runtime.scope():  # train on every visible GPU/TPU
+        net = models.build("lenet5")
+        shifted = keras.Sequential([keras.Input(x.shape[1:]), RandomCropFlip(shift, flip=False, seed=seed), net])
+        schedule = keras.optimizers.schedules.CosineDecay(lr, decay_steps=-(-len(x) // batch_size) * epochs)
+        shifted.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
+                        metrics=["accuracy"], jit_compile=runtime.jit_compile(),
+                        steps_per_execution=runtime.steps_per_execution(16))
+        history = train.fit(shifted, x, y, epochs=epochs, batch_size=batch_size, **fit_args)
+    net.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # to evaluate the network alone
+    return net, history
 
 @exercise("03.1", "a 3×3 Gaussian blur kernel as an array of shape (3, 3) or (3, 3, 1, 1)")
 def gaussian_kernel(answer):
@@ -108,36 +130,3 @@ def lenet_smallest_input(answer):
     if got != 32:
         raise Wrong(f"{got:g} 不对 is not the smallest side.",
                     "从 C5 往回推每一层：卷积 n → n−4，池化 n → ⌊n/2⌋。Work back layer by layer: conv n → n−4, pool n → ⌊n/2⌋.")
-
-
-BOTTLENECK = 256 * 64 + 9 * 64 * 64 + 64 * 256
-TWO_BASIC = 4 * 9 * 256 * 256
-
-
-@exercise("04.1", "(parameters of one bottleneck block, parameters of two basic blocks) on 56×56×256")
-def bottleneck_params(answer):
-    bottleneck, basic = numbers_tuple(answer, ("bottleneck parameters", "two basic blocks' parameters"))
-    if not np.isclose(bottleneck, BOTTLENECK, rtol=0.03):
-        raise Wrong(f"瓶颈块参数 {bottleneck:,.0f} 不对 bottleneck parameters are wrong.",
-                    "瓶颈块是 1×1 降到 64 → 3×3 (64→64) → 1×1 升回 256。1×1 down to 64, 3×3 at 64, 1×1 back to 256.")
-    if np.isclose(basic, 4 * 9 * 64 * 64, rtol=0.03):
-        raise Wrong(f"基本块参数 {basic:,.0f} 是 64 通道的 is for 64 channels.",
-                    "题目的输入是 256 通道：基本块的 3×3 卷积是 256→256。The input has 256 channels.")
-    if not np.isclose(basic, TWO_BASIC, rtol=0.03):
-        raise Wrong(f"两个基本块的参数 {basic:,.0f} 不对 are wrong.",
-                    "两个基本块共 4 个 3×3 卷积，每个 256→256。Two basic blocks hold four 3×3 convolutions.")
-
-
-PROJECTION_WEIGHTS = 16 * 32 + 32 * 64  # the two 1×1 projections of ResNet-20, option B
-
-
-@exercise("04.4", "how many more parameters resnet20 has with shortcut='B' (an int)")
-def resnet_shortcut_b(answer):
-    (got,) = numbers_tuple((answer,), ("extra parameters",))
-    bn = 2 * (32 + 64)
-    if got not in (PROJECTION_WEIGHTS, PROJECTION_WEIGHTS + bn, PROJECTION_WEIGHTS + 2 * bn):
-        raise Wrong(f"{got:g} 不对 is not the increase.",
-                    "只有通道数改变的两处（16→32、32→64）用 1×1 投影；比较两个模型的 count_params()。"
-                    "Only the two places where the width changes get a 1×1 projection; compare count_params().")
-
-

@@ -9,6 +9,8 @@ import pytest
 from dl_course import datasets
 from dl_course.datasets import files, text
 
+pytestmark = pytest.mark.backend_neutral  # touches no Keras backend: `make test` covers it
+
 TANG = (
     "\x1b[32m《静夜思》\x1b[m\n"
     "\x1b[33m作者：李白\x1b[m\n"

@@ -1,26 +1,28 @@
+"""The chapters' own task code (``dl_course.lessons``): baselines, and each task trains on tiny data."""
+
 import numpy as np
 import pytest
 
-from dl_course import sequence_tasks
 from dl_course.datasets import sequences
+from dl_course.lessons import ch05_rnn, ch06_lstm
 
 
 def test_unigram_loss_is_the_smoothed_frequency_cross_entropy():
     # counts + 1 over a vocabulary of 3: id 0 → 1, id 1 → 3, id 2 → 2 (total 6)
-    loss = sequence_tasks.unigram_loss([1, 1, 2], [1, 2, 0], vocab_size=3)
+    loss = ch05_rnn.unigram_loss([1, 1, 2], [1, 2, 0], vocab_size=3)
     assert loss == pytest.approx(-(np.log(3 / 6) + np.log(2 / 6) + np.log(1 / 6)) / 3)
 
 
 def test_unigram_loss_rejects_ids_outside_the_vocabulary():
     with pytest.raises(ValueError, match="vocab_size=3"):
-        sequence_tasks.unigram_loss([0, 3], [1], vocab_size=3)
+        ch05_rnn.unigram_loss([0, 3], [1], vocab_size=3)
     with pytest.raises(ValueError, match="non-empty"):
-        sequence_tasks.unigram_loss([], [1], vocab_size=3)
+        ch05_rnn.unigram_loss([], [1], vocab_size=3)
 
 
 def test_train_char_model_scores_model_and_baseline_on_validation_text():
     texts = ["abcabcabc\nabc", "cbacba\nbca"] * 4
-    result = sequence_tasks.train_char_model(
+    result = ch05_rnn.train_char_model(
         texts, ["abcab\ncab"], cell="gru", embed_dim=4, units=8, length=4, step=2,
         epochs=1, lr=1e-2, verbose=0,
     )
@@ -30,7 +32,7 @@ def test_train_char_model_scores_model_and_baseline_on_validation_text():
 
 
 def test_adding_run_reports_test_mse_per_cell_label():
-    mse = sequence_tasks.adding_run(6, n_train=64, n_test=32, units=4, lr=1e-2, epochs=1, verbose=0)
+    mse = ch06_lstm.adding_run(6, n_train=64, n_test=32, units=4, lr=1e-2, epochs=1, verbose=0)
     assert set(mse) == {"SimpleRNN", "LSTM", "GRU"}
     assert all(np.isfinite(v) and v >= 0 for v in mse.values())
 
@@ -38,7 +40,7 @@ def test_adding_run_reports_test_mse_per_cell_label():
 def test_train_translator_decodes_the_test_set():
     train_set = sequences.encode_dates(*sequences.date_pairs(64, seed=1))
     test_set = sequences.encode_dates(*sequences.date_pairs(8, seed=2))
-    model, pred, scores = sequence_tasks.train_translator(
+    model, pred, scores = ch06_lstm.train_translator(
         "seq2seq_attention", train_set, test_set, units=8, embed_dim=4, epochs=1, lr=1e-2, verbose=0
     )
     assert pred.shape == test_set["decoder_out"].shape

@@ -1,13 +1,74 @@
-"""Checks for chapters 05 and 06: truncated BPTT, LSTM variants' parameter counts."""
+"""Chapter 05, recurrent networks: the character language model, its unigram baseline and the
+exercise checks. Backend-neutral (``keras`` and NumPy only); training runs inside
+``runtime.scope()``, so several GPUs or a TPU are used when present."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import keras
 import numpy as np
 
-from dl_course.exercises.registry import exercise, first_difference, function, number
+from dl_course import models, runtime, train
+from dl_course.datasets import text
+from dl_course.exercises.registry import exercise, first_difference, function
 from dl_course.exercises.runner import Wrong, call
 from dl_course.scratch.activations import softmax
 from dl_course.scratch.rnn import rnn_bptt, rnn_forward
+
+
+def unigram_loss(train_ids, target_ids, vocab_size: int) -> float:
+    """Cross-entropy (nats per symbol) of ``target_ids`` under the add-one-smoothed symbol
+    frequencies of ``train_ids``: the baseline a language model must beat."""
+    train_ids, target_ids = np.asarray(train_ids).ravel(), np.asarray(target_ids).ravel()
+    if train_ids.size == 0 or target_ids.size == 0:
+        raise ValueError("unigram_loss needs non-empty train_ids and target_ids.")
+    if max(train_ids.max(), target_ids.max()) >= vocab_size or min(train_ids.min(), target_ids.min()) < 0:
+        raise ValueError(f"ids must lie in [0, vocab_size={vocab_size}).")
+    counts = np.bincount(train_ids, minlength=vocab_size) + 1.0
+    return float(-np.log(counts / counts.sum())[target_ids].mean())
+
+
+@runtime.scope()  # build and train on every visible GPU/TPU
+def train_char_model(
+    train_texts,
+    val_texts,
+    *,
+    length: int,
+    step: int,
+    epochs: int,
+    lr: float,
+    batch_size: int = 64,
+    min_count: int = 1,
+    callbacks=(),
+    verbose: int = 2,
+    **builder_options,
+) -> SimpleNamespace:
+    """Fit a ``char_rnn`` (``builder_options``: cell, embed_dim, units, dropout) on texts.
+
+    Texts are joined with blank lines; the vocabulary holds the training characters seen
+    ``min_count`` times or more (rarer ones become ``<unk>``). Training windows of ``length``
+    start every ``step`` characters; Adam with global gradient clipping at norm 1;
+    ``callbacks`` (e.g. early stopping) go to ``fit``.
+    Returns ``model``, ``vocab``, ``history``, ``windows`` (train, validation shapes) and the
+    validation ``val_loss`` and ``unigram`` baseline in nats per character.
+    """
+    vocab = text.CharVocab.fit(train_texts, min_count=min_count, unknown="unk")
+    train_ids = vocab.encode("".join(t + "\n\n" for t in train_texts))
+    x, y = text.next_char_windows(train_ids, length, step=step)
+    x_val, y_val = text.next_char_windows(vocab.encode("".join(t + "\n\n" for t in val_texts)), length)
+    model = models.build("char_rnn", vocab_size=len(vocab), **builder_options)
+    model.compile(keras.optimizers.Adam(lr, global_clipnorm=1.0), "sparse_categorical_crossentropy")
+    history = train.fit(model, x, y, validation_data=(x_val, y_val), epochs=epochs,
+                        batch_size=batch_size, callbacks=callbacks, verbose=verbose)
+    return SimpleNamespace(
+        model=model,
+        vocab=vocab,
+        history=history,
+        windows=(x.shape, x_val.shape),
+        val_loss=float(model.evaluate(x_val, y_val, verbose=0, batch_size=256)),
+        unigram=unigram_loss(train_ids, y_val, len(vocab)),
+    )
 
 
 def truncated_grads(x, y, U, W, V, b, c, n: int) -> dict:
@@ -75,38 +136,3 @@ def truncated_bptt(answer):
             raise Wrong(f"n={n}: grads['{key}'] {where}.",
                         "每个时间步 t 的损失单独回传，最多经过 n 个隐藏状态 h_t … h_{t−n+1}；"
                         "不能像完整 BPTT 那样把 dh_next 一路带下去。Back-propagate each step's loss separately, n states deep.")
-
-
-def _count(fn, n, m, name):
-    got = call(fn, n, m)
-    return number(got, f"{name}({n}, {m})")
-
-
-@exercise("06.2", "a function peephole_lstm_params(n, m) -> int (n units, m inputs)")
-def peephole_params(answer):
-    fn = function(answer, "peephole_lstm_params(n, m)")
-    for n, m in ((1, 1), (64, 32), (7, 100)):
-        got, plain = _count(fn, n, m, "peephole_lstm_params"), 4 * (n * m + n * n + n)
-        if got in (plain + 3 * n, plain + 3 * n * n):  # diagonal (Gers et al.) or full peephole matrices
-            continue
-        if got == plain:
-            raise Wrong(f"n={n}, m={m}: {got:g} 与普通 LSTM 相同 equals the plain LSTM.",
-                        "窥视孔给门加了新的权重：哪几个门看 C？The peepholes add weights: which gates look at C?")
-        if got in (plain + 4 * n, plain + 4 * n * n):
-            raise Wrong(f"n={n}, m={m}: {got:g} 多了一组 one set too many.",
-                        "候选值 C̃ 不接窥视孔，只有三个门看细胞状态。Only the three gates get peepholes, not the candidate.")
-        raise Wrong(f"n={n}, m={m}: {got:g} 不对 is wrong (plain LSTM: {plain}).",
-                    "在 4(nm + n² + n) 上加上窥视孔权重。Add the peephole weights to 4(nm + n² + n).")
-
-
-@exercise("06.3", "a function coupled_lstm_params(n, m) -> int for the LSTM with i_t = 1 − f_t")
-def coupled_params(answer):
-    fn = function(answer, "coupled_lstm_params(n, m)")
-    for n, m in ((1, 1), (64, 32), (7, 100)):
-        got = _count(fn, n, m, "coupled_lstm_params")
-        if got == 4 * (n * m + n * n + n):
-            raise Wrong(f"n={n}, m={m}: {got:g} 与普通 LSTM 相同 equals the plain LSTM.",
-                        "耦合后哪个门不再需要自己的权重？Which gate loses its own weights once coupled?")
-        if got != 3 * (n * m + n * n + n):
-            raise Wrong(f"n={n}, m={m}: {got:g} 不对 is wrong (plain LSTM: {4 * (n * m + n * n + n)}).",
-                        "输入门由遗忘门算出，不再有自己的权重。The input gate is computed from f_t: it has no weights.")

@@ -9,6 +9,8 @@ import pytest
 from dl_course import cli, datasets
 from dl_course.datasets import files, mnist5k
 
+pytestmark = pytest.mark.backend_neutral  # touches no Keras backend: `make test` covers it
+
 
 def table(per_class: int = 3, seed: int = 0) -> np.ndarray:
     """Rows of 784 random pixels and a label, ``per_class`` rows of each digit, interleaved."""

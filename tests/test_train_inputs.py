@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from dl_course import models, train
+from dl_course.lessons import ch04_cnn_architectures as ch04
 
 
 def compiled(loss="sparse_categorical_crossentropy", lr=0.01, classes=3):
@@ -74,13 +75,13 @@ def test_fit_accepts_float_labels_that_are_whole_and_one_hot_with_the_dense_loss
 def test_train_classifier_checks_its_arguments(kwargs, message):
     net = models.build("mlp", input_shape=(4,), hidden=(8,), classes=3)
     with pytest.raises(ValueError, match=message):
-        train.train_classifier(net, X, Y, **{"epochs": 1, "batch_size": 8, "lr": 0.01, **kwargs})
+        ch04.train_classifier(net, X, Y, **{"epochs": 1, "batch_size": 8, "lr": 0.01, **kwargs})
 
 
 def test_train_classifier_refuses_empty_data():
     net = models.build("mlp", input_shape=(4,), hidden=(8,), classes=3)
     with pytest.raises(ValueError, match="x must hold at least one example"):
-        train.train_classifier(net, X[:0], Y[:0], epochs=1, batch_size=8, lr=0.01)
+        ch04.train_classifier(net, X[:0], Y[:0], epochs=1, batch_size=8, lr=0.01)
 
 
 def test_backup_dir_with_other_files_is_refused_and_kept(tmp_path):
@@ -131,3 +132,39 @@ def test_whole_backup_in_an_existing_folder_resumes_and_is_removed(tmp_path):
 def test_interrupt_at_refuses_an_epoch_it_could_never_reach(epoch):
     with pytest.raises(ValueError, match=r"epoch \(counted from 0\) must be an integer ≥ 0"):
         train.InterruptAt(epoch)
+
+
+def test_fit_names_the_image_dimension_that_differs():
+    import keras
+
+    net = keras.Sequential([keras.Input((8, 8, 3)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    net.compile("sgd", "sparse_categorical_crossentropy")
+    grey = np.zeros((4, 8, 8, 1), "float32")
+    with pytest.raises(ValueError, match=r"x must have shape \(n, 8, 8, 3\).*dimension 3 is 1, the model takes 3; "
+                                         r"repeat the grey channel: np.repeat\(x, 3, axis=-1\)"):
+        train.fit(net, grey, np.zeros(4, int), epochs=1, verbose=0)
+    with pytest.raises(ValueError, match=r"validation_data\[0\] must have shape \(n, 8, 8, 3\).*dimension 3 is 1"):
+        train.fit(net, grey[..., [0, 0, 0]], np.zeros(4, int), validation_data=(grey, np.zeros(4, int)), verbose=0)
+    with pytest.raises(ValueError, match=r"x must have shape \(n, 8, 8, 3\) for this model, got shape \(4, 8, 8\): "
+                                         r"give grey images 3 channels: np.repeat\(x\[..., None\], 3, axis=-1\)"):
+        train.fit(net, grey[..., 0], np.zeros(4, int), verbose=0)
+    with pytest.raises(ValueError, match=r"dimension 3 is 1, the model takes 3"):
+        ch04.train_classifier(net, grey, np.zeros(4, int), epochs=1, batch_size=2, lr=0.01, verbose=0)
+
+
+def test_predict_on_grey_images_names_expected_and_received_channels():
+    """The README's troubleshooting line quotes this message for direct ``model.predict`` calls."""
+    net = models.build("resnet20", input_shape=(32, 32, 3), classes=10)
+    with pytest.raises(ValueError, match=r"expected axis -1 of input shape to have value 3, "
+                                         r"but received input with shape \(2, 32, 32, 1\)"):
+        net.predict(np.zeros((2, 32, 32, 1), "float32"), verbose=0)
+
+
+def test_fit_accepts_the_trailing_axis_keras_adds_itself():
+    import keras
+
+    # softmax: the loss expects probabilities (raw zeros would make it 0/0, NaN under PyTorch)
+    net = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
+    net.compile("sgd", "sparse_categorical_crossentropy")
+    history = train.fit(net, np.zeros((4, 8, 8), "float32"), np.zeros(4, int), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"][0])

@@ -5,6 +5,8 @@ import pytest
 
 from dl_course.datasets import sequences
 
+pytestmark = pytest.mark.backend_neutral  # touches no Keras backend: `make test` covers it
+
 
 def test_adding_problem_shapes_markers_and_targets():
     x, y = sequences.adding_problem(64, T=30, seed=1)

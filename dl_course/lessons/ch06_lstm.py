@@ -1,82 +1,21 @@
-"""Train and score the recurrent models of chapters 05–06 on their tasks.
-
-* :func:`train_char_model`: a ``char_rnn`` language model on poems, scored against the
-  unigram baseline (:func:`unigram_loss`);
-* :func:`adding_run`: SimpleRNN, LSTM and GRU side by side on the adding problem;
-* :func:`train_translator`: an encoder–decoder on the date-translation task.
-
-Backend-neutral (``keras`` and NumPy only), so they also run under ``KERAS_BACKEND=jax``. Each
-builds and trains inside ``runtime.scope()``, so several GPUs or a TPU are used when present.
-"""
+"""Chapter 06, LSTM, GRU and sequence-to-sequence: the adding problem, the date translator and the
+exercise checks. Backend-neutral (``keras`` and NumPy only); training runs inside
+``runtime.scope()``, so several GPUs or a TPU are used when present."""
 
 from __future__ import annotations
-
-from types import SimpleNamespace
 
 import keras
 import numpy as np
 
-from dl_course import models, runtime, train
-from dl_course.datasets import sequences, text
+from dl_course import models, runtime
+from dl_course.datasets import sequences
+from dl_course.exercises.registry import exercise, function, number
+from dl_course.exercises.runner import Wrong, call
 from dl_course.generate import greedy_decode
 from dl_course.models.recurrent import recurrent_layer
 
 #: Labels of the recurrent cells compared on the adding problem.
 CELL_LABELS = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
-
-
-def unigram_loss(train_ids, target_ids, vocab_size: int) -> float:
-    """Cross-entropy (nats per symbol) of ``target_ids`` under the add-one-smoothed symbol
-    frequencies of ``train_ids``: the baseline a language model must beat."""
-    train_ids, target_ids = np.asarray(train_ids).ravel(), np.asarray(target_ids).ravel()
-    if train_ids.size == 0 or target_ids.size == 0:
-        raise ValueError("unigram_loss needs non-empty train_ids and target_ids.")
-    if max(train_ids.max(), target_ids.max()) >= vocab_size or min(train_ids.min(), target_ids.min()) < 0:
-        raise ValueError(f"ids must lie in [0, vocab_size={vocab_size}).")
-    counts = np.bincount(train_ids, minlength=vocab_size) + 1.0
-    return float(-np.log(counts / counts.sum())[target_ids].mean())
-
-
-@runtime.scope()  # build and train on every visible GPU/TPU
-def train_char_model(
-    train_texts,
-    val_texts,
-    *,
-    length: int,
-    step: int,
-    epochs: int,
-    lr: float,
-    batch_size: int = 64,
-    min_count: int = 1,
-    callbacks=(),
-    verbose: int = 2,
-    **builder_options,
-) -> SimpleNamespace:
-    """Fit a ``char_rnn`` (``builder_options``: cell, embed_dim, units, dropout) on texts.
-
-    Texts are joined with blank lines; the vocabulary holds the training characters seen
-    ``min_count`` times or more (rarer ones become ``<unk>``). Training windows of ``length``
-    start every ``step`` characters; Adam with global gradient clipping at norm 1;
-    ``callbacks`` (e.g. early stopping) go to ``fit``.
-    Returns ``model``, ``vocab``, ``history``, ``windows`` (train, validation shapes) and the
-    validation ``val_loss`` and ``unigram`` baseline in nats per character.
-    """
-    vocab = text.CharVocab.fit(train_texts, min_count=min_count, unknown="unk")
-    train_ids = vocab.encode("".join(t + "\n\n" for t in train_texts))
-    x, y = text.next_char_windows(train_ids, length, step=step)
-    x_val, y_val = text.next_char_windows(vocab.encode("".join(t + "\n\n" for t in val_texts)), length)
-    model = models.build("char_rnn", vocab_size=len(vocab), **builder_options)
-    model.compile(keras.optimizers.Adam(lr, global_clipnorm=1.0), "sparse_categorical_crossentropy")
-    history = train.fit(model, x, y, validation_data=(x_val, y_val), epochs=epochs,
-                        batch_size=batch_size, callbacks=callbacks, verbose=verbose)
-    return SimpleNamespace(
-        model=model,
-        vocab=vocab,
-        history=history,
-        windows=(x.shape, x_val.shape),
-        val_loss=float(model.evaluate(x_val, y_val, verbose=0, batch_size=256)),
-        unigram=unigram_loss(train_ids, y_val, len(vocab)),
-    )
 
 
 @runtime.scope()  # build and train on every visible GPU/TPU
@@ -173,3 +112,38 @@ def train_translator(
     pred = greedy_decode(model, test_set["encoder"], sequences.TARGET_LENGTH, start_id)
     right = pred == test_set["decoder_out"]
     return model, pred, dict(exact_match=float(right.all(axis=1).mean()), char_accuracy=float(right.mean()))
+
+
+def _count(fn, n, m, name):
+    got = call(fn, n, m)
+    return number(got, f"{name}({n}, {m})")
+
+
+@exercise("06.2", "a function peephole_lstm_params(n, m) -> int (n units, m inputs)")
+def peephole_params(answer):
+    fn = function(answer, "peephole_lstm_params(n, m)")
+    for n, m in ((1, 1), (64, 32), (7, 100)):
+        got, plain = _count(fn, n, m, "peephole_lstm_params"), 4 * (n * m + n * n + n)
+        if got in (plain + 3 * n, plain + 3 * n * n):  # diagonal (Gers et al.) or full peephole matrices
+            continue
+        if got == plain:
+            raise Wrong(f"n={n}, m={m}: {got:g} 与普通 LSTM 相同 equals the plain LSTM.",
+                        "窥视孔给门加了新的权重：哪几个门看 C？The peepholes add weights: which gates look at C?")
+        if got in (plain + 4 * n, plain + 4 * n * n):
+            raise Wrong(f"n={n}, m={m}: {got:g} 多了一组 one set too many.",
+                        "候选值 C̃ 不接窥视孔，只有三个门看细胞状态。Only the three gates get peepholes, not the candidate.")
+        raise Wrong(f"n={n}, m={m}: {got:g} 不对 is wrong (plain LSTM: {plain}).",
+                    "在 4(nm + n² + n) 上加上窥视孔权重。Add the peephole weights to 4(nm + n² + n).")
+
+
+@exercise("06.3", "a function coupled_lstm_params(n, m) -> int for the LSTM with i_t = 1 − f_t")
+def coupled_params(answer):
+    fn = function(answer, "coupled_lstm_params(n, m)")
+    for n, m in ((1, 1), (64, 32), (7, 100)):
+        got = _count(fn, n, m, "coupled_lstm_params")
+        if got == 4 * (n * m + n * n + n):
+            raise Wrong(f"n={n}, m={m}: {got:g} 与普通 LSTM 相同 equals the plain LSTM.",
+                        "耦合后哪个门不再需要自己的权重？Which gate loses its own weights once coupled?")
+        if got != 3 * (n * m + n * n + n):
+            raise Wrong(f"n={n}, m={m}: {got:g} 不对 is wrong (plain LSTM: {4 * (n * m + n * n + n)}).",
+                        "输入门由遗忘门算出，不再有自己的权重。The input gate is computed from f_t: it has no weights.")

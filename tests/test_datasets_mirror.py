@@ -14,6 +14,8 @@ import pytest
 from dl_course import book, cli
 from dl_course.datasets import files, text
 
+pytestmark = pytest.mark.backend_neutral  # touches no Keras backend: `make test` covers it
+
 
 @pytest.fixture
 def http_dir(tmp_path):

@@ -1,0 +1,90 @@
+"""Chapter 04, modern CNN architectures: the classifier recipe, the compared models and the exercise checks."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from dl_course import models, runtime
+from dl_course.checks import check_choice, check_number, check_positive
+from dl_course.exercises.registry import exercise, numbers_tuple
+from dl_course.exercises.runner import Wrong
+from dl_course.train import fit, warmup_cosine
+
+#: The models the chapter compares, per profile.
+COMPARED = {"fast": ("lenet5", "resnet20"),
+            "full": ("lenet5", "vgg11", "googlenet", "resnet56", "densenet121", "mobilenet_v1")}
+#: Options of the compared models that differ from their builders' defaults ((fast, full) for one
+#: that differs per profile): VGG-11 with batch normalisation and 512-unit dense layers, as
+#: CIFAR-10 recipes use it; MobileNet's width multiplier.
+COMPARED_OPTIONS = {"vgg11": dict(batch_norm=True, fc_units=512), "mobilenet_v1": dict(alpha=(0.25, 1.0))}
+
+
+def compared_model(name: str, input_shape, classes: int = 10) -> keras.Model:
+    """A model of the chapter's comparison for images of ``input_shape`` (LeNet-5 centred in its
+    32×32 input field, as LeCun et al. 1998 did for MNIST; the others built for the shape)."""
+    if name == "lenet5":
+        inputs = keras.Input(input_shape)
+        lenet = models.build("lenet5", variant="modern", input_shape=(32, 32, input_shape[-1]), classes=classes)
+        return keras.Model(inputs, lenet(keras.layers.ZeroPadding2D((32 - input_shape[0]) // 2)(inputs)), name="lenet5")
+    options = {k: runtime.pick(*v) if isinstance(v, tuple) else v for k, v in COMPARED_OPTIONS.get(name, {}).items()}
+    return models.build(name, input_shape=input_shape, classes=classes, **options)
+
+
+def train_classifier(net, x, y, *, epochs: int, batch_size: int, lr: float, optimizer: str = "sgd",
+                     warmup: float = 0.0, augment=None, **kwargs):
+    """Fit ``augment → net`` on integer labels with a warm-up/cosine schedule; returns ``fit``'s History.
+
+    ``optimizer="sgd"``: SGD with Nesterov momentum 0.9 and weight decay 5e-4, a common modern
+    recipe for short runs (He et al. 2016, §4.2, used plain momentum 0.9, weight decay 1e-4 and
+    the learning rate divided by 10 at 32k and 48k steps); ``"adam"``: Adam. Each call runs 16 batches; ``jit_compile="auto"`` compiles the step
+    with XLA on a GPU or TPU only (on a CPU, compiling ResNet-20 costs more than it saves).
+    ``kwargs`` go to ``fit`` (``validation_data``, ``verbose``…).
+    """
+    check_choice(optimizer, "optimizer", ("sgd", "adam"))
+    epochs, batch_size = check_positive(epochs, "epochs"), check_positive(batch_size, "batch_size")
+    lr = check_number(lr, "lr (the peak learning rate)", inclusive=False)
+    if lr == float("inf"):
+        raise ValueError(f"lr (the peak learning rate) must be a finite number > 0, got {lr!r}.")
+    if len(x) == 0:
+        raise ValueError("x must hold at least one example, got an empty array: check how the data was loaded or subset.")
+    inputs = keras.Input(net.input_shape[1:])
+    model = keras.Model(inputs, net(augment(inputs) if augment is not None else inputs), name=f"train_{net.name}")
+    schedule = warmup_cosine(lr, epochs * -(-len(x) // batch_size), warmup)
+    if optimizer == "sgd":
+        opt = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    else:
+        opt = keras.optimizers.Adam(schedule)
+    model.compile(opt, "sparse_categorical_crossentropy", metrics=["accuracy"], jit_compile="auto", steps_per_execution=runtime.steps_per_execution(16))
+    return fit(model, x, y, epochs=epochs, batch_size=batch_size, **kwargs)
+
+
+BOTTLENECK = 256 * 64 + 9 * 64 * 64 + 64 * 256
+TWO_BASIC = 4 * 9 * 256 * 256
+
+
+@exercise("04.1", "(parameters of one bottleneck block, parameters of two basic blocks) on 56×56×256")
+def bottleneck_params(answer):
+    bottleneck, basic = numbers_tuple(answer, ("bottleneck parameters", "two basic blocks' parameters"))
+    if not np.isclose(bottleneck, BOTTLENECK, rtol=0.03):
+        raise Wrong(f"瓶颈块参数 {bottleneck:,.0f} 不对 bottleneck parameters are wrong.",
+                    "瓶颈块是 1×1 降到 64 → 3×3 (64→64) → 1×1 升回 256。1×1 down to 64, 3×3 at 64, 1×1 back to 256.")
+    if np.isclose(basic, 4 * 9 * 64 * 64, rtol=0.03):
+        raise Wrong(f"基本块参数 {basic:,.0f} 是 64 通道的 is for 64 channels.",
+                    "题目的输入是 256 通道：基本块的 3×3 卷积是 256→256。The input has 256 channels.")
+    if not np.isclose(basic, TWO_BASIC, rtol=0.03):
+        raise Wrong(f"两个基本块的参数 {basic:,.0f} 不对 are wrong.",
+                    "两个基本块共 4 个 3×3 卷积，每个 256→256。Two basic blocks hold four 3×3 convolutions.")
+
+
+PROJECTION_WEIGHTS = 16 * 32 + 32 * 64  # the two 1×1 projections of ResNet-20, option B
+
+
+@exercise("04.4", "how many more parameters resnet20 has with shortcut='B' (an int)")
+def resnet_shortcut_b(answer):
+    (got,) = numbers_tuple((answer,), ("extra parameters",))
+    bn = 2 * (32 + 64)
+    if got not in (PROJECTION_WEIGHTS, PROJECTION_WEIGHTS + bn, PROJECTION_WEIGHTS + 2 * bn):
+        raise Wrong(f"{got:g} 不对 is not the increase.",
+                    "只有通道数改变的两处（16→32、32→64）用 1×1 投影；比较两个模型的 count_params()。"
+                    "Only the two places where the width changes get a 1×1 projection; compare count_params().")

@@ -1,0 +1,46 @@
+"""Chapter 07, generative adversarial networks: the conditional DCGAN recipe and the exercise checks."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+
+from dl_course import models
+from dl_course.exercises.registry import exercise, numbers_tuple
+from dl_course.exercises.runner import Wrong
+from dl_course.train import GAN
+
+
+def conditional_dcgan(*, latent_dim: int, g_filters, d_filters, lr: float, steps: int, projection: bool = True,
+                      seed: int = 0) -> GAN:
+    """The chapter's conditional DCGAN, compiled: generator and discriminator (with the projection
+    term of Miyato & Koyama 2018 unless ``projection=False``) trained with Adam, β₁ = 0.5 (Radford
+    et al. 2016), the learning rate ``lr`` decaying to 0 on a cosine over ``steps`` updates.
+    Build it inside ``runtime.scope()`` to train on every visible GPU/TPU."""
+    gan = GAN(
+        models.build("cdcgan_generator", latent_dim=latent_dim, filters=g_filters),
+        models.build("cdcgan_discriminator", filters=d_filters, projection=projection),
+        seed=seed,
+    )
+    gan.compile(keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(lr, steps), beta_1=0.5))
+    return gan
+
+
+D_FAKE = 0.01  # D(G(z)) early in training, when D easily rejects the samples
+
+
+@exercise("07.2", "(d/da of log(1 − σ(a)), d/da of −log σ(a)) at σ(a) = D(G(z)) = 0.01")
+def generator_gradients(answer):
+    saturating, non_saturating = numbers_tuple(answer, ("saturating", "non-saturating"))
+    want = (-D_FAKE, -(1 - D_FAKE))
+    if np.allclose((non_saturating, saturating), want, atol=1e-3):
+        raise Wrong("两个值对调了 the two values are swapped.",
+                    "饱和损失 log(1 − D) 在 D → 0 时很平。The saturating loss is flat where D → 0.")
+    if np.allclose((-saturating, -non_saturating), want, atol=1e-3):
+        raise Wrong("符号反了 the signs are flipped.", "G 要最小化这两个损失；σ'(a) = σ(a)(1 − σ(a))。")
+    if not np.isclose(saturating, want[0], atol=1e-3):
+        raise Wrong(f"饱和损失的梯度 {saturating:.4g} 不对 the saturating loss's gradient is wrong.",
+                    "d/da log(1 − σ(a)) = −σ'(a)/(1 − σ(a))，用 σ' = σ(1 − σ) 化简。Simplify with σ' = σ(1 − σ).")
+    if not np.isclose(non_saturating, want[1], atol=1e-3):
+        raise Wrong(f"非饱和损失的梯度 {non_saturating:.4g} 不对 the non-saturating loss's gradient is wrong.",
+                    "d/da [−log σ(a)] = −σ'(a)/σ(a)。")
