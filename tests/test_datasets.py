@@ -376,3 +376,14 @@ def test_subset_rejects_negative_and_non_integer_sizes():
         with pytest.raises(ValueError, match="n must be a positive integer"):
             datasets.subset(x, x, n)
     assert len(datasets.subset(x, x, np.int64(3))[0]) == 3
+
+
+def test_prepare_takes_train_and_test_by_position(tiny_fashion):
+    by_position = datasets.prepare("fashion_mnist", 3, 2)
+    by_keyword = datasets.prepare("fashion_mnist", train=3, test=2)
+    for (x, y), (xk, yk) in zip(by_position, by_keyword):
+        np.testing.assert_array_equal(x, xk)
+        np.testing.assert_array_equal(y, yk)
+    assert [len(x) for x, _ in by_position] == [3, 2]
+    with pytest.raises(TypeError):  # the rest stay keyword-only: prepare("mnist", 3, 2, "unit") is a slip
+        datasets.prepare("fashion_mnist", 3, 2, "unit")
