@@ -23,6 +23,37 @@ class BackupError(ValueError):
     """A backup folder that cannot be resumed from, or that holds files the package did not write."""
 
 
+def as_arrays(x, y, kwargs: dict):
+    """``x``, ``y`` and ``validation_data`` with nested lists of numbers as NumPy arrays (Keras
+    takes arrays, not lists); a list of arrays (a model with several inputs) is left as it is."""
+    validation = kwargs.get("validation_data")
+    if isinstance(validation, (tuple, list)):
+        kwargs["validation_data"] = type(validation)(
+            list_to_array(v, f"validation_data[{i}]") for i, v in enumerate(validation))
+    return list_to_array(x, "x"), list_to_array(y, "y")
+
+
+def list_to_array(value, name: str):
+    """``value`` as a NumPy array when it is a (nested) list of numbers; a clear error, without the
+    data, when its rows differ in length or its entries are not numbers."""
+    if not isinstance(value, list) or not value or hasattr(value[0], "shape"):
+        return value
+    try:
+        array = np.asarray(value)
+    except ValueError:  # rows of different lengths
+        lengths = sorted({len(row) for row in value if hasattr(row, "__len__")})[:3]
+        raise ValueError(
+            f"{name} must be an array whose rows all have the same length, got a list of {len(value)} rows "
+            f"of lengths {', '.join(map(str, lengths))}…: pad or cut them to one length "
+            "(keras.utils.pad_sequences), then pass np.asarray(...)."
+        ) from None
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        kind = "strings" if array.dtype.kind in "US" else f"values of type {type(array.flat[0]).__name__}"
+        raise ValueError(f"{name} must hold numbers, got a list of {kind}: convert them to numbers first "
+                         "(e.g. a vocabulary's encode, or float(...)).")
+    return array
+
+
 def check_fit_arguments(model, x, y, kwargs: dict) -> None:
     """Refuse what would train nothing, train on NaN, or fail deep inside Keras."""
     if getattr(model, "optimizer", None) is None:
