@@ -69,7 +69,7 @@ def fit(model, x=None, y=None, *, backup_dir: str | Path | None = None, callback
     timer = EpochTimer()
     extra = [timer, *callbacks]
     if backup_dir is not None:
-        extra.append(keras.callbacks.BackupAndRestore(str(check_backup_dir(backup_dir))))
+        extra.append(keras.callbacks.BackupAndRestore(str(check_backup_dir(backup_dir, model))))
     if runtime.smoke():
         extra.append(StopAfter(runtime.SMOKE_STEPS))
     choice = runtime.acceleration()

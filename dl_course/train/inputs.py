@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import numbers
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -170,11 +171,12 @@ def _loss_name(model) -> str | None:
     return {"SparseCategoricalCrossentropy": "sparse_categorical_crossentropy"}.get(type(loss).__name__, name)
 
 
-def check_backup_dir(backup_dir) -> Path:
+def check_backup_dir(backup_dir, model=None) -> Path:
     """The backup folder as a ``Path``, refused when Keras would delete someone's files or resume from junk.
 
     Keras removes the whole folder once training finishes, so it must be missing, empty, or hold
-    only the backup files it wrote; and a backup to resume from must be whole.
+    only the backup files it wrote; and a backup to resume from must be whole and, given the
+    ``model`` it would be loaded into, hold weights of that model's shapes.
     """
     if isinstance(backup_dir, (str, Path)) and str(backup_dir).strip():
         folder = Path(backup_dir).expanduser()
@@ -190,11 +192,11 @@ def check_backup_dir(backup_dir) -> Path:
             f"backup_dir must be a folder for the backup alone (it is deleted when training ends), got {folder} "
             f"holding {foreign[:3]}: pass a new or empty folder, e.g. train.run_dir(chapter, experiment)."
         )
-    check_backup_whole(folder)
+    check_backup_whole(folder, model)
     return folder
 
 
-def check_backup_whole(folder: Path) -> None:
+def check_backup_whole(folder: Path, model=None) -> None:
     """A backup with metadata must have readable metadata and weights, else resuming would start from random weights."""
     meta, weights = folder / "training_metadata.json", folder / "latest.weights.h5"
     if not meta.exists() and not weights.exists():
@@ -210,9 +212,41 @@ def check_backup_whole(folder: Path) -> None:
         import h5py
 
         with h5py.File(weights, "r") as f:
-            f.keys()
+            saved = _saved_shapes(f)
     except (OSError, ValueError) as error:
         raise BackupError(f"The backup in {folder} is damaged: latest.weights.h5 is missing or unreadable ({error}); {start_over}.") from None
+    check_backup_fits(folder, saved, model, start_over)
+
+
+def _saved_shapes(h5file) -> Counter:
+    """The shapes of the model's weights in a Keras weights file (the optimizer's left out)."""
+    shapes: Counter = Counter()
+    def add(_, item):
+        if hasattr(item, "shape"):  # a dataset: one variable
+            shapes.update([tuple(item.shape)])
+
+    for key in set(h5file) - {"optimizer"}:
+        add(key, h5file[key])
+        if hasattr(h5file[key], "visititems"):
+            h5file[key].visititems(add)
+    return shapes
+
+
+def check_backup_fits(folder: Path, saved: Counter, model, start_over: str) -> None:
+    """The weight shapes of a backup must be those of ``model`` (a built model), else it is a
+    backup of another architecture and Keras could load only part of it."""
+    weights = getattr(model, "weights", None) if getattr(model, "built", False) else None
+    if not weights:
+        return
+    have = Counter(tuple(int(d) for d in w.shape) for w in weights)
+    if have == saved:
+        return
+    extra, missing = sorted((saved - have).elements())[:3], sorted((have - saved).elements())[:3]
+    raise BackupError(
+        f"The backup in {folder} was written by a different model: it holds weights of shape {extra or 'none'} "
+        f"that this model lacks, and lacks {missing or 'none'} that it has. Pass a new backup_dir for this "
+        f"model (e.g. train.run_dir(chapter, 'another_experiment')), or {start_over}."
+    )
 
 
 def check_gan_data(gan, x, labels) -> None:
