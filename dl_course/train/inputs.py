@@ -266,8 +266,9 @@ def check_gan_data(gan, x, labels) -> None:
     if classes is not None:
         check_sparse_labels(labels, classes, "labels", use="", one_hot_fix="one class number per image",
                             what="classes")
-    if labels.ndim != 1:
-        raise ValueError(f"labels must be a 1-D array of class numbers, got shape {labels.shape}: pass labels.ravel().")
+    if labels.ndim != 1 and labels.shape[1:] != (1,):  # (n, 1) as Keras's sparse losses and cifar10 take
+        raise ValueError(f"labels must be class numbers of shape (n,) or (n, 1), got shape {labels.shape}: "
+                         "pass one class number per image.")
 
 
 def _label_classes(network) -> int | None:
