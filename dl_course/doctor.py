@@ -59,6 +59,32 @@ def versions() -> list[Finding]:
     return rows
 
 
+#: The names Keras takes in ``KERAS_BACKEND`` (keras/src/backend/__init__.py); the course runs on the first three.
+KERAS_BACKENDS = ("tensorflow", "jax", "torch", "numpy", "openvino")
+
+
+def backend_problem() -> str | None:
+    """What is wrong with ``KERAS_BACKEND``, or ``None`` when it is unset or names a Keras backend.
+
+    Keras cannot be imported with an unknown name, so ``import dl_course`` asks this first."""
+    name = os.environ.get("KERAS_BACKEND", "")
+    if not name or name in KERAS_BACKENDS:
+        return None
+    return (f"KERAS_BACKEND must be one of tensorflow, jax or torch (Keras also takes numpy, openvino), "
+            f"got {name!r}: set it to one of them, or unset it for TensorFlow. "
+            f"环境变量 KERAS_BACKEND 应为 tensorflow、jax 或 torch，或删除该变量。")
+
+
+def backend_name() -> list[Finding]:
+    """``KERAS_BACKEND``, when it names no Keras backend (Keras, and so every chapter, cannot start)."""
+    from dl_course.chapters import CHAPTERS
+
+    if backend_problem() is None:
+        return []
+    return [Finding("KERAS_BACKEND", False, f"{os.environ['KERAS_BACKEND']!r} is not a Keras backend 不是 Keras 后端",
+                    "export KERAS_BACKEND=tensorflow (or jax, torch), or unset KERAS_BACKEND", [c.number for c in CHAPTERS])]
+
+
 def _cuda_elsewhere() -> str:
     """Which other installed framework has CUDA: the likely home of the GPU drivers."""
     for dist, label in (("torch", "PyTorch"), ("jax-cuda12-plugin", "JAX"), ("jaxlib", "JAX")):
@@ -94,6 +120,23 @@ def gpu(system: str | None = None, visible: list | None = None) -> list[Finding]
     return rows + [Finding("GPU", True, "none; the CPU runs the fast profile 无 GPU，使用 CPU（快速档）", why)]
 
 
+def data_folder() -> list[Finding]:
+    """The data folder: a folder (or one that can be created) that downloads can be written to."""
+    from dl_course.chapters import CHAPTERS
+    from dl_course.datasets import files
+
+    topic, fix = "Data folder 数据目录", f"set {files.ENV_DATA} to a folder you can write to, e.g. $HOME/dl_course_data"
+    try:
+        folder = files.check_data_dir()
+    except files.DatasetError as err:
+        return [Finding(topic, False, str(err), fix, [c.number for c in CHAPTERS])]
+    probe = next(p for p in (folder, *folder.parents) if p.exists())
+    if probe.is_dir() and os.access(probe, os.W_OK | os.X_OK):
+        return [Finding(topic, True, str(folder))]
+    why = f"{probe} is a file" if not probe.is_dir() else f"no write permission on {probe}"
+    return [Finding(topic, False, f"{folder}: downloads cannot be saved ({why}) 无法写入", fix)]
+
+
 def data(profile: str = "fast") -> list[Finding]:
     """Each chapter's data sets: present and from where, or the command/URL that gets them."""
     from dl_course.chapters import CHAPTERS
@@ -110,6 +153,8 @@ def data(profile: str = "fast") -> list[Finding]:
             if not ok:
                 urls = [u for spec in CATALOG[name].FILES for u in files.sources(name, spec)[:1]]
                 fix = f"dl-course data --download   (from {urls[0] if urls else 'a copy: see dl-course data'})"
+                corrupt = [str(e.path) for s in CATALOG[name].FILES for e in files.survey(name, s)[1]]
+                fix = f"delete {', '.join(corrupt)} (corrupt 已损坏), then {fix}" if corrupt else fix
             rows.append(Finding(f"{chapter.number} {name}", ok, where if ok else f"missing 缺少: {where}", fix,
                                 [] if ok else [chapter.number]))
     return rows
@@ -162,7 +207,10 @@ def report(findings: list[Finding]) -> tuple[str, int]:
 
 def run(profile: str = "fast") -> tuple[str, int]:
     """Every check; what ``dl-course doctor`` prints and returns."""
-    findings = versions()
+    findings = versions() + backend_name()
     if not any(f.blocks for f in findings):
         findings += gpu()
-    return report(findings + data(profile) + font() + disk() + notebooks())
+    folder = data_folder()
+    if not any(f.blocks for f in folder):  # a data folder that cannot even be named
+        folder += data(profile) + disk()
+    return report(findings + folder + font() + notebooks())

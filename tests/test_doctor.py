@@ -76,3 +76,59 @@ def test_no_gpu_reasons_by_platform(monkeypatch):
     monkeypatch.setattr(doctor, "_version", lambda d: "2.5.1+cu121" if d == "torch" else None)
     assert "KERAS_BACKEND=torch" in doctor.report(doctor.gpu(system="Linux", visible=[]))[0]
     assert "1 visible" in doctor.report(doctor.gpu(system="Windows", visible=["gpu0"]))[0]
+
+
+def test_unknown_keras_backend_blocks_every_chapter_and_says_the_names(monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "tensorflw")
+    text, code = doctor.report(doctor.backend_name())
+    assert code == 1 and "BAD  KERAS_BACKEND" in text and "'tensorflw' is not a Keras backend" in text
+    assert "export KERAS_BACKEND=tensorflow (or jax, torch), or unset KERAS_BACKEND" in text and "01, 02" in text
+    for name in ("", "jax", "torch"):
+        monkeypatch.setenv("KERAS_BACKEND", name)
+        assert doctor.backend_name() == []
+
+
+def test_doctor_runs_and_reports_an_unknown_keras_backend_keras_cannot_start_with():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KERAS_BACKEND": "tensorflw"}
+    done = subprocess.run([sys.executable, "-m", "dl_course.cli", "doctor"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "BAD  KERAS_BACKEND" in done.stdout and "Traceback" not in done.stderr
+    assert "KERAS_BACKEND must be one of tensorflow, jax or torch" in done.stderr  # the warning at import
+
+
+def test_data_folder_that_cannot_be_written_is_reported(data, monkeypatch, tmp_path, capsys):
+    # Root ignores chmod, so "no write permission" is simulated: a path under a regular file, and
+    # os.access answering False for an existing folder.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(files.ENV_DATA, str(blocker / "data"))
+    (row,) = doctor.data_folder()
+    assert not row.ok and not row.blocks and f"{blocker / 'data'}: downloads cannot be saved ({blocker} is a file)" in row.text
+    assert "set DL_COURSE_DATA to a folder you can write to" in row.fix
+    monkeypatch.setenv(files.ENV_DATA, str(data))
+    monkeypatch.setattr(doctor.os, "access", lambda path, mode: False)
+    (row,) = doctor.data_folder()
+    assert not row.ok and f"no write permission on {data}" in row.text
+
+
+def test_data_folder_that_is_a_file_or_an_unknown_home_blocks_and_doctor_still_reports(data, monkeypatch, tmp_path, capsys):
+    for value in (str(data / "tang_poems" / "file"), "~no_such_user_dl_course/data"):
+        monkeypatch.setenv(files.ENV_DATA, value)
+        assert cli.main(["doctor"]) == 1
+        out = capsys.readouterr().out
+        assert "BAD  Data folder" in out and "set DL_COURSE_DATA to a folder you can write to" in out
+        assert "无法运行的章节: 01, 02" in out
+
+
+def test_corrupt_file_fix_says_to_delete_it_first(data, capsys):
+    # `dl-course data --download` fetches only missing files: a corrupt one must be deleted first.
+    corrupt = data / "tang_poems" / "file"
+    corrupt.write_bytes(b"tampered")
+    assert cli.main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert f"→ delete {corrupt} (corrupt 已损坏), then dl-course data --download" in out

@@ -132,12 +132,14 @@ def read_checked(path: Path, spec: DataFile) -> bytes:
         data, actual = b"", f"unreadable ({type(err).__name__}: {err})"
     if actual != spec.sha256:
         what = "decompressed content of the " if spec.gunzipped_hash else ""
-        raise DatasetError(
+        error = DatasetError(
             f"{path} is corrupt or incomplete: SHA-256 of the {what}file is {actual}, expected "
             f"{spec.sha256}. It was not used. Delete it and download it again "
             f"(`dl-course data --download`), or copy a good copy there. "
             f"文件损坏或不完整，已拒绝使用：请删除后重新下载或放入正确的文件。"
         )
+        error.path = Path(path)  # the file refused (not OSError's filename, which would change the message)
+        raise error
     return data
 
 
