@@ -27,9 +27,14 @@ from dl_course import runtime as _runtime  # noqa: E402
 _runtime.quiet_tensorflow()  # sets TF_CPP_MIN_LOG_LEVEL, TF_ENABLE_ONEDNN_OPTS (setdefault) before TF loads
 if "ipykernel" in _sys.modules:  # keep TensorFlow's native start-up lines out of notebooks
     _runtime.import_tensorflow_quietly()
-with _runtime.native_stderr_silenced():  # Keras's backend may log natively on import
-    # models and train register their custom layers and the GAN, so .keras files load.
-    from dl_course import models, train  # noqa: F401
+if _runtime.backends.problem():  # Keras cannot start: say why, and leave `dl-course doctor` able to report it
+    import warnings as _warnings
+
+    _warnings.warn(f"{_runtime.backends.problem()} dl_course.models and dl_course.train need Keras.", stacklevel=2)
+else:
+    with _runtime.native_stderr_silenced():  # Keras's backend may log natively on import
+        # models and train register their custom layers and the GAN, so .keras files load.
+        from dl_course import models, train  # noqa: F401
 
 __version__ = "0.1.0"
 #: The one place the repository's address is kept; notebooks' Colab set-up cells install from it.

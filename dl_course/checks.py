@@ -16,8 +16,17 @@ import numbers
 import numpy as np
 
 
+def shown(value, limit: int = 80) -> str:
+    """``repr(value)``, cut to about ``limit`` characters: a message names a value, it does not dump it."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = f"{len(value):,} items, " if hasattr(value, "__len__") else ""
+    return f"{text[:limit]}… ({type(value).__name__}, {size}{len(text):,} characters)"
+
+
 def _fail(name: str, rule: str, value) -> ValueError:
-    return ValueError(f"{name} must be {rule}, got {value!r}.")
+    return ValueError(f"{name} must be {rule}, got {shown(value)}.")
 
 
 def _is_bool(value) -> bool:

@@ -278,16 +278,17 @@ def _run_chapters(args, found: dict, wanted: list[str], label: str) -> int:
     return 1 if failed else 0
 
 
-def _check_out_folder(folder: Path) -> None:
-    """Stop before running anything when ``--out`` cannot take the executed notebooks."""
+def _check_out_folder(folder: Path, what: str = "dl-course run: --out") -> None:
+    """Stop before any work when ``folder`` (the argument ``what``) cannot take the notebooks written."""
     if folder.exists() and not folder.is_dir():
-        raise SystemExit(f"dl-course run: --out must be a folder, got the file {folder}: pass a folder path.")
+        raise SystemExit(f"{what} must be a folder, got the file {folder}: pass a folder path.")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder):
             pass
     except OSError as err:
-        raise SystemExit(f"dl-course run: --out must be a folder you can write to, got {folder} ({err.strerror}).") from None
+        raise SystemExit(f"{what} must be a folder you can write to, got {folder} ({err.strerror}): "
+                         "pass another folder.") from None
 
 
 def cmd_check(args) -> int:
@@ -321,6 +322,7 @@ def cmd_notebooks(args) -> int:
     from dl_course.chapters import copy_out
 
     target = Path(args.dir)
+    _check_out_folder(target, "dl-course notebooks: DIR")
     try:
         written = copy_out(target, overwrite=args.overwrite)
     except (FileNotFoundError, OSError) as err:

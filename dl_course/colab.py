@@ -18,6 +18,8 @@ PACKAGES = {
     "fortunes": "/usr/share/games/fortunes/songs-poems",
 }
 FONT_PACKAGE = "mplfonts"
+#: The data set each poem package holds (without it, the data set comes from its download route).
+POEMS = {"fortunes-zh": "tang_poems", "fortunes": "english_poems"}
 
 
 def on_colab() -> bool:
@@ -30,7 +32,10 @@ def _run(command: list[str]) -> bool:
 
 
 def setup() -> list[str]:
-    """On Colab, install the packages of ``PACKAGES`` whose file is absent; return what was installed."""
+    """On Colab, install the packages of ``PACKAGES`` whose file is absent; return what was installed.
+
+    What could not be installed is printed with what it means for the course and the way round it.
+    """
     if not on_colab():
         return []
     wanted = [name for name, path in PACKAGES.items() if not Path(path).exists()]
@@ -44,8 +49,24 @@ def setup() -> list[str]:
     if "fonts-noto-cjk" in installed or FONT_PACKAGE in installed:
         _refresh_fonts()
     if installed:
-        print(f"Colab: installed {', '.join(installed)} (中文字体与诗歌数据已安装)")
+        print(f"Colab: installed {', '.join(installed)} 已安装")
+    failed = [name for name in wanted if name not in installed]
+    if failed:
+        print(_not_installed(failed, font_from_pip=FONT_PACKAGE in installed))
     return installed
+
+
+def _not_installed(packages: list[str], font_from_pip: bool) -> str:
+    """What apt could not install, what that means and the way round it."""
+    lines = [f"Colab: apt-get could not install {', '.join(packages)} (apt-get 安装失败):"]
+    for name in packages:
+        if name == "fonts-noto-cjk" and not font_from_pip:
+            lines.append(f"  the CJK font: nor could pip install {FONT_PACKAGE}; Chinese plot labels show as boxes "
+                         f"(中文显示为方框). Rerun colab.setup(), or !pip install {FONT_PACKAGE} and restart the runtime.")
+        elif name in POEMS:
+            lines.append(f"  {POEMS[name]}: downloaded instead when chapter 05 loads it "
+                         f"(or now: datasets.text.{POEMS[name]}.load_data()) 诗歌数据将改为下载。")
+    return "\n".join(lines)
 
 
 def _refresh_fonts() -> None:

@@ -60,7 +60,7 @@ def versions() -> list[Finding]:
     backend = backends.name()
     if backend not in FRAMEWORKS:
         rows.append(Finding("Keras backend 后端", False, f"KERAS_BACKEND={backend!r} is not a backend the course runs on",
-                            "set KERAS_BACKEND to tensorflow, jax or torch / 请设为 tensorflow、jax 或 torch", every))
+                            "export KERAS_BACKEND=tensorflow (or jax, torch), or unset it / 请设为 tensorflow、jax 或 torch", every))
     else:
         dist, label, install = FRAMEWORKS[backend]
         version = _version(dist)
@@ -124,6 +124,23 @@ def gpu(system: str | None = None, visible: list | None = None) -> list[Finding]
     return [Finding("GPU", True, "none; the CPU runs the fast profile 无 GPU，使用 CPU（快速档）", why)]
 
 
+def data_folder() -> list[Finding]:
+    """The data folder: a folder (or one that can be created) that downloads can be written to."""
+    from dl_course.chapters import CHAPTERS
+    from dl_course.datasets import files
+
+    topic, fix = "Data folder 数据目录", f"set {files.ENV_DATA} to a folder you can write to, e.g. $HOME/dl_course_data"
+    try:
+        folder = files.check_data_dir()
+    except files.DatasetError as err:
+        return [Finding(topic, False, str(err), fix, [c.number for c in CHAPTERS])]
+    probe = next(p for p in (folder, *folder.parents) if p.exists())
+    if probe.is_dir() and os.access(probe, os.W_OK | os.X_OK):
+        return [Finding(topic, True, str(folder))]
+    why = f"{probe} is a file" if not probe.is_dir() else f"no write permission on {probe}"
+    return [Finding(topic, False, f"{folder}: downloads cannot be saved ({why}) 无法写入", fix)]
+
+
 def data(profile: str = "fast") -> list[Finding]:
     """Each chapter's data sets: present and from where, or the command/URL that gets them."""
     from dl_course.chapters import CHAPTERS
@@ -140,6 +157,8 @@ def data(profile: str = "fast") -> list[Finding]:
             if not ok:
                 urls = [u for spec in CATALOG[name].FILES for u in files.sources(name, spec)[:1]]
                 fix = f"dl-course data --download   (from {urls[0] if urls else 'a copy: see dl-course data'})"
+                corrupt = [str(e.path) for s in CATALOG[name].FILES for e in files.survey(name, s)[1]]
+                fix = f"delete {', '.join(corrupt)} (corrupt 已损坏), then {fix}" if corrupt else fix
             rows.append(Finding(f"{chapter.number} {name}", ok, where if ok else f"missing 缺少: {where}", fix,
                                 [] if ok else [chapter.number]))
     return rows
@@ -195,4 +214,7 @@ def run(profile: str = "fast") -> tuple[str, int]:
     findings = versions()
     if not any(f.blocks for f in findings):
         findings += gpu()
-    return report(findings + data(profile) + font() + disk() + notebooks())
+    folder = data_folder()
+    if not any(f.blocks for f in folder):  # a data folder that cannot even be named
+        folder += data(profile) + disk()
+    return report(findings + folder + font() + notebooks())

@@ -131,3 +131,28 @@ def test_book_serve_on_a_bad_host_or_a_taken_port_is_a_clear_error(tmp_path, cap
         assert cli.main(argv + ["--host", "127.0.0.1" if host == "taken" else host]) == 1
     err = capsys.readouterr().err
     assert "dl-course book: cannot use http://" in err and "Pass another --port or --host" in err
+
+
+def test_notebooks_into_a_file_is_refused_before_copying(tmp_path):
+    (tmp_path / "taken").write_text("x")
+    with pytest.raises(SystemExit, match=r"^dl-course notebooks: DIR must be a folder, got the file .*taken: pass a folder path"):
+        cli.main(["notebooks", str(tmp_path / "taken")])
+    assert (tmp_path / "taken").read_text() == "x"
+
+
+def test_notebooks_into_a_folder_that_cannot_be_written_is_refused(tmp_path, monkeypatch):
+    # Root ignores chmod: a path under a regular file cannot be created by anyone, and a read-only
+    # folder is simulated as the file system answers one.
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(SystemExit, match=r"^dl-course notebooks: DIR must be a folder you can write to, got .*a-file/inside "
+                                         r"\(Not a directory\): pass another folder"):
+        cli.main(["notebooks", str(tmp_path / "a-file" / "inside")])
+    (tmp_path / "locked").mkdir()
+
+    def read_only(**kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cli.tempfile, "NamedTemporaryFile", read_only)
+    with pytest.raises(SystemExit, match=r"DIR must be a folder you can write to, got .*locked \(Permission denied\)"):
+        cli.main(["notebooks", str(tmp_path / "locked")])
+    assert not any((tmp_path / "locked").iterdir())

@@ -63,3 +63,29 @@ def test_every_set_up_cell_calls_it_only_on_colab():
         cells = json.loads((folder / chapter.notebook).read_text(encoding="utf-8"))["cells"]
         setup = "".join(next(c for c in cells if c["cell_type"] == "code")["source"])
         assert 'if "google.colab" in sys.modules:' in setup and "colab.setup()" in setup, chapter.notebook
+
+
+def test_on_colab_when_apt_fails_it_says_what_was_not_installed_and_the_way_round(calls, monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(colab, "PACKAGES", {name: str(tmp_path / name) for name in colab.PACKAGES})
+    calls[1]["apt-get"] = 100
+    assert colab.setup() == [colab.FONT_PACKAGE]
+    out = capsys.readouterr().out
+    assert "Colab: installed mplfonts 已安装" in out and "诗歌数据已安装" not in out  # the poems were not installed
+    assert "apt-get could not install fonts-noto-cjk, fortunes-zh, fortunes" in out
+    assert "tang_poems: downloaded instead when chapter 05 loads it (or now: datasets.text.tang_poems.load_data())" in out
+    assert "english_poems: downloaded instead" in out and "boxes" not in out
+
+
+def test_on_colab_when_apt_and_pip_fail_the_font_fix_is_printed(calls, monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(colab, "PACKAGES", {**{name: str(tmp_path / name) for name in colab.PACKAGES},
+                                            "fortunes-zh": __file__, "fortunes": __file__})  # the poems are there
+    calls[1]["apt-get"] = 100
+    calls[1][sys.executable] = 1
+    assert colab.setup() == []
+    out = capsys.readouterr().out
+    assert "Colab: apt-get could not install fonts-noto-cjk (apt-get 安装失败)" in out
+    assert "the CJK font: nor could pip install mplfonts; Chinese plot labels show as boxes" in out
+    assert "!pip install mplfonts and restart the runtime" in out and "tang_poems" not in out
+    assert ["refresh fonts"] not in calls[0]

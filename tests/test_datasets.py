@@ -390,3 +390,14 @@ def test_data_folder_of_an_unknown_user_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("DL_COURSE_DATA", "~nobody_such_user_h2/data")
     with pytest.raises(datasets.DatasetError, match=r"DL_COURSE_DATA must name a folder.*~user does not exist: set it to a full path"):
         datasets.data_dir()
+
+
+def test_prepare_takes_train_and_test_by_position(tiny_fashion):
+    by_position = datasets.prepare("fashion_mnist", 3, 2)
+    by_keyword = datasets.prepare("fashion_mnist", train=3, test=2)
+    for (x, y), (xk, yk) in zip(by_position, by_keyword):
+        np.testing.assert_array_equal(x, xk)
+        np.testing.assert_array_equal(y, yk)
+    assert [len(x) for x, _ in by_position] == [3, 2]
+    with pytest.raises(TypeError):  # the rest stay keyword-only: prepare("mnist", 3, 2, "unit") is a slip
+        datasets.prepare("fashion_mnist", 3, 2, "unit")

@@ -5,6 +5,7 @@ import functools
 import hashlib
 import http.server
 import io
+import re
 import tarfile
 import threading
 import urllib.request
@@ -90,7 +91,7 @@ def test_file_is_unpacked_from_a_debian_package_and_checked(tmp_path, monkeypatc
     spec = spec_for(body, system_paths=(member,), debs=(base + "/pkg.deb",))  # not installed here
     assert files.fetch_bytes("corpus", spec) == body
     wrong = spec_for(b"other", system_paths=spec.system_paths, debs=spec.debs)
-    with pytest.raises(files.DatasetError, match="corrupt or incomplete"):
+    with pytest.raises(files.DatasetError, match=r"pkg.deb: the \d+ bytes received are not poems: their SHA-256 is"):
         files.download("corpus2", wrong)
 
 
@@ -154,3 +155,58 @@ def test_data_download_uses_the_mirror_for_what_the_profile_needs(tmp_path, monk
     assert cli.main(["data", "--download", "--profile", "fast"]) == 0  # cifar10 is full-profile only
     assert requested == ["/tang_poems/poems"]
     assert (tmp_path / "data" / "tang_poems" / "poems").read_bytes() == b"poems"
+
+
+@pytest.mark.parametrize(
+    "value, problem",
+    [("http://", "no host name after http://"), ("http://127.0.0.1:99999/data", "the port must be a number from 1 to 65535"),
+     ("htp://teacher/data", "it must start with http://, https:// or file:")],
+)
+def test_mirror_address_that_cannot_work_is_named_with_the_reason(monkeypatch, value, problem):
+    monkeypatch.setenv(files.ENV_MIRROR, value)
+    with pytest.raises(files.DatasetError, match=rf"DL_COURSE_MIRROR must be a URL such as http://192.168.1.10:8000/data, "
+                                                 rf"got {re.escape(repr(value))} \({problem}\)"):
+        files.sources("corpus", spec_for(b"x"))
+
+
+@pytest.fixture
+def answering(tmp_path, monkeypatch):
+    """A local server answering every request with ``reply["body"]`` and a Content-Length of
+    ``reply["length"]`` (more than is sent: a truncated transfer); yields (base URL, reply)."""
+    reply = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", str(reply.get("length", len(reply["body"]))))
+            self.end_headers()
+            self.wfile.write(reply["body"])
+            self.close_connection = True
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("DL_COURSE_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv(files.ENV_MIRROR, f"http://127.0.0.1:{server.server_address[1]}/data")
+    yield f"http://127.0.0.1:{server.server_address[1]}", reply
+    server.shutdown()
+
+
+@pytest.mark.parametrize(
+    "body, length, message",
+    [(b"<!DOCTYPE html>\n<html><body>Please log in</body></html>", None,
+      "the server answered with a web page, not the file (an error or login page?): check the address"),
+     (b"<html><body>502 Bad Gateway</body></html>", None, "the server answered with a web page"),
+     (b"poe", 6, "incomplete: the connection closed after 3 of 6 bytes; try again"),
+     (b"other", None, "the 5 bytes received are not poems: their SHA-256 is")],
+    ids=["login-page", "error-page", "truncated", "other-file"],
+)
+def test_mirror_answering_with_something_else_is_named_and_nothing_is_kept(answering, body, length, message):
+    base, reply = answering
+    reply.update(body=body, **({"length": length} if length else {}))
+    with pytest.raises(files.DatasetError) as caught:
+        files.download("corpus", spec_for(b"poems"))
+    assert f"mirror (DL_COURSE_MIRROR) {base}/data/corpus/poems: {message}" in str(caught.value)
+    assert not any((files.data_dir() / "corpus").iterdir()), "nothing is kept"

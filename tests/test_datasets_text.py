@@ -181,3 +181,14 @@ def test_vocab_refuses_ids_and_text_of_the_wrong_kind():
         vocab.decode([2.7])
     with pytest.raises(ValueError, match=r"text must be a string, got int 123"):
         vocab.encode(123)
+
+
+@pytest.mark.parametrize("corpus", [text.tang_poems, text.english_poems], ids=lambda c: c.NAME)
+@pytest.mark.parametrize("where, got", [("missing.txt", "no such file"), ("", "a folder")])
+def test_own_path_that_is_no_file_names_the_corpus_and_the_format(tmp_path, corpus, where, got):
+    path = tmp_path / where
+    with pytest.raises(files.DatasetError) as caught:
+        corpus.load_data(path)
+    message = str(caught.value)
+    assert message.startswith(f"{corpus.NAME}: path must be a text file in the fortune format of {corpus.FILES[0].name}")
+    assert f"got {str(path)!r} ({got})" in message and "`dl-course data`" in message

@@ -113,3 +113,60 @@ def test_tensorflow_missing_blocks_only_the_tensorflow_backend(monkeypatch):
     monkeypatch.setattr(backends, "name", lambda: "jax")
     text, code = doctor.report(doctor.versions())
     assert code == 0 and "JAX (Keras backend 后端)" in text
+
+
+def test_unknown_keras_backend_blocks_every_chapter_and_says_the_names(monkeypatch):
+    monkeypatch.setattr(backends, "name", lambda: "tensorflw")
+    text, code = doctor.report(doctor.versions())
+    assert code == 1 and "BAD  Keras backend" in text and "KERAS_BACKEND='tensorflw' is not a backend" in text
+    assert "export KERAS_BACKEND=tensorflow (or jax, torch), or unset it" in text and "01, 02" in text
+    assert "got 'tensorflw'" in backends.problem()
+    for name in ("jax", "torch", "tensorflow"):
+        monkeypatch.setattr(backends, "name", lambda name=name: name)
+        assert backends.problem() is None
+
+
+def test_doctor_runs_and_reports_an_unknown_keras_backend_keras_cannot_start_with():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "KERAS_BACKEND": "tensorflw"}
+    done = subprocess.run([sys.executable, "-m", "dl_course.cli", "doctor"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "BAD  Keras backend" in done.stdout and "Traceback" not in done.stderr
+    assert "KERAS_BACKEND must be one of tensorflow, jax or torch" in done.stderr  # the warning at import
+
+
+def test_data_folder_that_cannot_be_written_is_reported(data, monkeypatch, tmp_path, capsys):
+    # Root ignores chmod, so "no write permission" is simulated: a path under a regular file, and
+    # os.access answering False for an existing folder.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(files.ENV_DATA, str(blocker / "data"))
+    (row,) = doctor.data_folder()
+    assert not row.ok and not row.blocks and f"{blocker / 'data'}: downloads cannot be saved ({blocker} is a file)" in row.text
+    assert "set DL_COURSE_DATA to a folder you can write to" in row.fix
+    monkeypatch.setenv(files.ENV_DATA, str(data))
+    monkeypatch.setattr(doctor.os, "access", lambda path, mode: False)
+    (row,) = doctor.data_folder()
+    assert not row.ok and f"no write permission on {data}" in row.text
+
+
+def test_data_folder_that_is_a_file_or_an_unknown_home_blocks_and_doctor_still_reports(data, monkeypatch, tmp_path, capsys):
+    for value in (str(data / "tang_poems" / "file"), "~no_such_user_dl_course/data"):
+        monkeypatch.setenv(files.ENV_DATA, value)
+        assert cli.main(["doctor"]) == 1
+        out = capsys.readouterr().out
+        assert "BAD  Data folder" in out and "set DL_COURSE_DATA to a folder you can write to" in out
+        assert "无法运行的章节: 01, 02" in out
+
+
+def test_corrupt_file_fix_says_to_delete_it_first(data, capsys):
+    # `dl-course data --download` fetches only missing files: a corrupt one must be deleted first.
+    corrupt = data / "tang_poems" / "file"
+    corrupt.write_bytes(b"tampered")
+    assert cli.main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert f"→ delete {corrupt} (corrupt 已损坏), then dl-course data --download" in out

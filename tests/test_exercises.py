@@ -1,7 +1,9 @@
 """The exercise checks: solutions pass, typical wrong answers get their hint, student code can't hang them."""
 
 import json
+import os
 import re
+import sys
 import time
 from pathlib import Path
 
@@ -141,3 +143,35 @@ def test_unknown_exercise_is_a_clear_error():
 def test_check_prints_its_feedback(capsys):
     assert check("03.5", 32)
     assert capsys.readouterr().out.strip() == "[03.5] ✅ 通过 passed。"
+
+
+@pytest.mark.parametrize("answer", ["kernel", None, {"a": 1}], ids=["str", "None", "dict"])
+def test_answer_of_the_wrong_type_says_an_array_is_wanted(answer):
+    result = check("03.1", answer, quiet=True)
+    assert result.status == "wrong"
+    assert f"kernel 应是数组 should be an array of shape (3, 3) or (3, 3, 1, 1), 得到 got {type(answer).__name__}" in result.message
+
+
+def test_huge_answer_or_error_is_named_not_printed():
+    number = check("03.5", list(range(1_000_000)), quiet=True)
+    pair = check("01.1", tuple(range(1_000_000)), quiet=True)
+    raised = check("06.2", lambda n, m: float("9" * 5000 + "x"), quiet=True)
+    for result, what in ((number, "(list, 1,000,000 items"), (pair, "(tuple, 1,000,000 items"), (raised, "characters)")):
+        assert not result and what in result.message and len(result.message) < 1000, result.message[:200]
+
+
+def test_code_that_changes_the_working_folder_is_checked_and_the_folder_set_back(tmp_path):
+    here = os.getcwd()
+
+    def wanders(n, m):
+        os.chdir(tmp_path)
+        return 4 * (n * m + n * n + n) + 3 * n
+
+    result = check("06.2", wanders, quiet=True)
+    assert os.getcwd() == here
+    assert result.status == "passed" and f"已恢复为 {here} (your code changed the working folder; it was set back to" in result.message
+
+
+def test_sys_exit_in_student_code_is_reported_as_its_error():
+    result = check("06.2", lambda n, m: sys.exit(1), quiet=True)
+    assert result.status == "error" and "your code raised:\nSystemExit: 1" in result.message

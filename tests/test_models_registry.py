@@ -148,3 +148,22 @@ def test_shapes_only_counts_like_a_full_build_and_leaves_nothing_to_initialise()
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     assert tuple(model(np.ones((1, 3), "float32")).shape) == (1, 2)  # later models still initialise
     assert all(v._value is None for v in skeleton.weights)
+
+
+def test_unknown_keyword_names_the_builder_and_the_keyword_meant():
+    import inspect
+
+    takers = [n for n in models.available() if "classifier_activation" in inspect.signature(models.get(n)).parameters]
+    assert len(takers) >= 32
+    for name in takers:  # refused before any layer is built
+        meant = r": did you mean classes=\?" if "classes" in inspect.signature(models.get(name)).parameters else r"\."
+        with pytest.raises(TypeError, match=rf"^{name}\(\) got an unexpected keyword argument 'num_classes'{meant} {name} takes"):
+            models.build(name, num_classes=10)
+    from dl_course.models.alexnet import alexnet
+
+    with pytest.raises(TypeError, match=r"^alexnet\(\) got an unexpected keyword argument 'clases': did you mean classes=\?"):
+        alexnet(clases=10)
+    with pytest.raises(TypeError, match=r"^alexnet\(\) too many positional arguments; it takes include_top, weights"):
+        alexnet(True, None, None, None, None, 10, "softmax", "alexnet", 2, True, 0.5, "extra")
+    with pytest.raises(TypeError, match=r"^mlp\(\) got an unexpected keyword argument 'colour'\. mlp takes"):
+        models.build("mlp", colour="red")

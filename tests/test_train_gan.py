@@ -64,6 +64,47 @@ def test_labels_as_fit_arguments_or_tuple_and_clear_errors(conditional):
             gan.fit(x, y, batch_size=4, epochs=1, verbose=0)
 
 
+def test_labels_of_shape_n_1_train_as_labels_of_shape_n():
+    x, y = digits(n=8)
+    results = []
+    for labels in (y, y[:, None]):  # (n, 1): what Keras's sparse losses and cifar10.load_data() give
+        gan = small_cgan()
+        gan.compile(jit_compile=False)
+        history = gan.fit(x, labels, batch_size=4, epochs=1, shuffle=False, verbose=0)
+        results.append((history.history["d_loss"][-1], gan.get_weights()))
+    (d_loss, weights), (d_loss_n1, weights_n1) = results
+    np.testing.assert_allclose(d_loss_n1, d_loss, rtol=1e-5)
+    for a, b in zip(weights, weights_n1):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
+def test_labels_of_another_shape_are_refused():
+    x, y = digits(n=8)
+    gan = small_cgan()
+    gan.compile(jit_compile=False)
+    with pytest.raises(ValueError, match=r"labels must be class numbers of shape \(n,\) or \(n, 1\), got shape \(8, 2\)"):
+        gan.fit(x, np.stack([y, y], axis=1), batch_size=4, epochs=1, verbose=0)
+
+
+def test_backup_of_another_gan_is_refused_and_the_same_gan_resumes(tmp_path):
+    from dl_course import train
+
+    x, y = digits(n=8)
+    backup = tmp_path / "run"
+    gan = small_cgan()
+    gan.compile(jit_compile=False)
+    with pytest.raises(train.Interrupted):
+        train.fit(gan, x, y, epochs=3, batch_size=8, verbose=0, backup_dir=backup, callbacks=[train.InterruptAt(1)])
+    other = GAN(models.build("cdcgan_generator", latent_dim=8, filters=(32, 8)),
+                models.build("cdcgan_discriminator", filters=(8, 16)), seed=0)
+    other.compile(jit_compile=False)
+    with pytest.raises(train.BackupError, match=rf"The backup in {backup} was written by a different model"):
+        train.fit(other, x, y, epochs=3, batch_size=8, verbose=0, backup_dir=backup)
+    same = small_cgan()
+    same.compile(jit_compile=False)
+    assert train.fit(same, x, y, epochs=3, batch_size=8, verbose=0, backup_dir=backup).epoch == [1, 2]
+
+
 def test_one_train_step_changes_both_networks_and_starts_at_log2():
     gan = small_cgan()
     gan.compile(jit_compile=False)  # XLA compilation costs more than one CPU step

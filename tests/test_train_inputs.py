@@ -168,3 +168,27 @@ def test_fit_accepts_the_trailing_axis_keras_adds_itself():
     net.compile("sgd", "sparse_categorical_crossentropy")
     history = train.fit(net, np.zeros((4, 8, 8), "float32"), np.zeros(4, int), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_fit_takes_nested_lists_as_arrays():
+    from_arrays, from_lists = compiled(), compiled()
+    from_lists.set_weights(from_arrays.get_weights())
+    train.fit(from_arrays, X, Y, epochs=1, shuffle=False, verbose=0)
+    validation = (X[:4].tolist(), Y[:4].tolist())
+    history = train.fit(from_lists, x=X.tolist(), y=Y.tolist(), validation_data=validation, epochs=1,
+                        shuffle=False, verbose=0)
+    assert "val_loss" in history.history
+    for a, b in zip(from_arrays.get_weights(), from_lists.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "x, message",
+    [([[0.1257] * 4] * 31 + [[0.5] * 3], r"x must be an array whose rows all have the same length, got a list of 32 rows "
+                                          r"of lengths 3, 4…: pad or cut them"),
+     ([["a"] * 4] * 32, r"x must hold numbers, got a list of strings: convert them to numbers first")],
+)
+def test_fit_refuses_a_list_that_is_no_array_without_printing_it(x, message):
+    with pytest.raises(ValueError, match=message) as caught:
+        train.fit(compiled(), x=x, y=Y, epochs=1, verbose=0)
+    assert "0.1257" not in str(caught.value) and "'a'" not in str(caught.value)

@@ -62,12 +62,13 @@ def _check(name, train, test, scale, pad, channels, flatten, seed) -> tuple[int,
     return tuple(seeds)
 
 
-def prepare(name: str, *, train: int | None = None, test: int | None = None, scale: str | None = "unit",
+def prepare(name: str, train: int | None = None, test: int | None = None, *, scale: str | None = "unit",
             pad: int = 0, channels: bool = False, flatten: bool = False, seed=0):
     """``(x_train, y_train), (x_test, y_test)`` of the image data set ``name``, ready for Keras.
 
     - ``train``, ``test``: how many images to keep, a seeded random subset in the original
-      order (``subset``); ``None`` keeps them all.
+      order (``subset``); ``None`` keeps them all. They may be given by position:
+      ``prepare("mnist", 5000, 1000)``; the other arguments are keyword-only.
     - ``scale``: ``"unit"`` [0, 1]; ``"lecun"`` background −0.1, foreground 1.175;
       ``"tanh"`` [−1, 1]; ``"standard"`` [0, 1] then zero mean and unit variance per channel
       with the statistics of the training images kept; ``None`` leaves uint8 pixels.

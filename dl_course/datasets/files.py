@@ -132,12 +132,14 @@ def read_checked(path: Path, spec: DataFile) -> bytes:
         data, actual = b"", f"unreadable ({type(err).__name__}: {err})"
     if actual != spec.sha256:
         what = "decompressed content of the " if spec.gunzipped_hash else ""
-        raise DatasetError(
+        error = DatasetError(
             f"{path} is corrupt or incomplete: SHA-256 of the {what}file is {actual}, expected "
             f"{spec.sha256}. It was not used. Delete it and download it again "
             f"(`dl-course data --download`), or copy a good copy there. "
             f"文件损坏或不完整，已拒绝使用：请删除后重新下载或放入正确的文件。"
         )
+        error.path = Path(path)  # the file refused (not OSError's filename, which would change the message)
+        raise error
     return data
 
 
@@ -257,19 +259,39 @@ def _copy(url: str, out, name: str, seconds: float) -> None:
                         f"did not finish within {seconds:g} s ({bar.n:,} bytes received); "
                         f"set {ENV_DEADLINE} to allow longer"
                     )
+            if size and bar.n < size:
+                raise ConnectionError(f"incomplete: the connection closed after {bar.n:,} of {size:,} bytes; try again")
 
 
 def mirror_url(dataset: str, spec: DataFile) -> str | None:
     """``<DL_COURSE_MIRROR>/<dataset>/<file>``, or ``None`` when no mirror is set."""
-    base = os.environ.get(ENV_MIRROR, "").strip().rstrip("/")
+    raw = os.environ.get(ENV_MIRROR, "").strip()
+    base = raw.rstrip("/")
     if not base:
         return None
-    if not base.startswith(("http://", "https://", "file:")):
+    problem = _url_problem(base)
+    if problem:
         raise DatasetError(
-            f"{ENV_MIRROR} must be a URL such as http://192.168.1.10:8000/data, got {base!r}. "
+            f"{ENV_MIRROR} must be a URL such as http://192.168.1.10:8000/data, got {raw!r} ({problem}). "
             f"{ENV_MIRROR} 应为网址，例如 http://192.168.1.10:8000/data"
         )
     return f"{base}/{dataset}/{spec.name}"
+
+
+def _url_problem(url: str) -> str:
+    """What makes ``url`` unusable as a mirror's address ("" when nothing)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https", "file"):
+        return "it must start with http://, https:// or file:"
+    if parts.scheme == "file":
+        return ""
+    try:
+        parts.port  # noqa: B018 - raises ValueError when out of range
+    except ValueError:
+        return "the port must be a number from 1 to 65535"
+    return "" if parts.hostname and " " not in parts.netloc else "no host name after http://"
 
 
 def sources(dataset: str, spec: DataFile) -> list[str]:
@@ -312,21 +334,42 @@ def download(dataset: str, spec: DataFile) -> Path:
     seconds = deadline()
     target = _target(dataset, spec)
     partial = target.with_name(f"{target.name}.{os.getpid()}.part")  # two runs may download at once
-    errors = []
+    errors, mirror = [], mirror_url(dataset, spec)
     for url in sources(dataset, spec):
         try:
             with open(partial, "wb") as out:
                 _copy(url, out, spec.name, seconds)
+            _refuse_web_page(partial)
             if url in spec.debs:
                 partial.write_bytes(deb_member(partial.read_bytes(), spec.system_paths[0]))
-            verify(partial, spec)
+            _check_received(partial, spec)
             partial.replace(target)
             return target
         except (OSError, ValueError) as err:  # URLError, HTTPError, TimeoutError, DatasetError
-            errors.append(f"{url}: {err}")
+            errors.append(f"{f'mirror ({ENV_MIRROR}) ' if url == mirror else ''}{url}: {err}")
         finally:
             partial.unlink(missing_ok=True)
     raise DatasetError(f"could not download {spec.name}:\n  " + "\n  ".join(errors))
+
+
+def _refuse_web_page(path: Path) -> None:
+    """A ``ValueError`` when a server answered with an HTML page (an error or login page) instead of the file."""
+    with open(path, "rb") as f:
+        start = f.read(512).lstrip().lower()
+    if start.startswith((b"<!doctype html", b"<html")):
+        raise ValueError("the server answered with a web page, not the file (an error or login page?): "
+                         "check the address, or open it in a browser to see the page")
+
+
+def _check_received(partial: Path, spec: DataFile) -> None:
+    """``verify`` for a download: the error speaks of the bytes received, not of the temporary file."""
+    try:
+        verify(partial, spec)
+    except DatasetError:
+        raise DatasetError(
+            f"the {partial.stat().st_size:,} bytes received are not {spec.name}: their SHA-256 is "
+            f"{sha256(partial, spec.gunzipped_hash)}, expected {spec.sha256}; they were not kept"
+        ) from None
 
 
 def _fetch(dataset: str, spec: DataFile, package: str | None):

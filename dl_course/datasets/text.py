@@ -130,6 +130,14 @@ class Corpus:
         if path is None:
             return self._parser(files.fetch_bytes(self.NAME, self.FILES[0], self.PACKAGE).decode("utf-8"))
         fix = f"expected the fortune format of {self.FILES[0].name} (poems separated by lines of '%')"
+        if not Path(path).is_file():
+            got = "a folder" if Path(path).is_dir() else "no such file"
+            raise files.DatasetError(
+                f"{self.NAME}: path must be a text file in the fortune format of {self.FILES[0].name} "
+                f"(poems separated by lines of '%'), got {str(path)!r} ({got}). Pass the path of such a file, "
+                f"or call {self.NAME}.load_data() without a path for the packaged corpus "
+                "(`dl-course data` says where to get it)."
+            )
         try:
             poems = self._parser(Path(path).read_text(encoding="utf-8-sig"))  # -sig: Notepad's BOM too
         except UnicodeDecodeError:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dl_course.checks import shown
 from dl_course.exercises.runner import Wrong, call
 
 
@@ -43,7 +44,7 @@ def number(value, name: str) -> float:
     if isinstance(value, np.ndarray) and value.size == 1:
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise Wrong(f"{name} 应是一个数 should be a number, 得到 got {value!r}.",
+        raise Wrong(f"{name} 应是一个数 should be a number, 得到 got {shown(value)}.",
                     "把计算结果（而不是函数或字符串）交给 check。Pass the computed value itself.")
     return float(value)
 
@@ -52,8 +53,20 @@ def numbers_tuple(answer, names: tuple[str, ...]) -> list[float]:
     """``answer`` as a list of floats, one per name, or :class:`Wrong` naming the expected form."""
     form = "(" + ", ".join(names) + ")"
     if isinstance(answer, (str, bytes)) or not hasattr(answer, "__len__") or len(answer) != len(names):
-        raise Wrong(f"答案应是元组 the answer should be a tuple {form}, 得到 got {answer!r}.")
+        raise Wrong(f"答案应是元组 the answer should be a tuple {form}, 得到 got {shown(answer)}.")
     return [number(v, n) for v, n in zip(answer, names)]
+
+
+def numeric_array(answer, name: str, form: str) -> np.ndarray:
+    """``answer`` as a float array, or :class:`Wrong` saying an array of numbers (``form``) was expected."""
+    try:
+        array = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        array = None
+    if array is None or answer is None or isinstance(answer, (str, bytes)):
+        raise Wrong(f"{name} 应是数组 should be {form}, 得到 got {type(answer).__name__} {shown(answer)}.",
+                    "用 np.array([[...], [...], [...]]) 写出数值。Write the numbers as an array.")
+    return array
 
 
 def function(answer, signature: str):

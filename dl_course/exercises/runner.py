@@ -11,9 +11,12 @@ an endless ``while True`` in a student's function ends instead of hanging the no
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 import traceback
 from dataclasses import dataclass
+
+from dl_course.checks import shown
 
 
 class Wrong(Exception):
@@ -32,19 +35,23 @@ class StudentError(Exception):
         self.summary = summary
 
 
+#: The most characters of a student's error message that feedback shows.
+MAX_SUMMARY = 600
+
+
 class _Interrupted(BaseException):
     """Raised inside a worker thread that ran past its time limit."""
 
 
 def call(function, *args, **kwargs):
-    """Call the student's ``function``; its exceptions become :class:`StudentError`."""
+    """Call the student's ``function``; its exceptions (``sys.exit()`` included) become :class:`StudentError`."""
     try:
         return function(*args, **kwargs)
     except _Interrupted:
         raise
-    except Exception as error:
-        lines = traceback.format_exception_only(type(error), error)
-        raise StudentError("".join(lines).strip()) from error
+    except BaseException as error:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are the student's too
+        lines = "".join(traceback.format_exception_only(type(error), error)).strip()
+        raise StudentError(lines if len(lines) <= MAX_SUMMARY else f"{lines[:MAX_SUMMARY]}… ({len(lines):,} characters)") from error
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,21 @@ def _interrupt(thread: threading.Thread) -> None:
 
 
 def run(exercise: str, checker, answer, timeout: float) -> Result:
-    """Run ``checker(answer)`` in a thread limited to ``timeout`` seconds; return a :class:`Result`."""
+    """Run ``checker(answer)`` in a thread limited to ``timeout`` seconds; return a :class:`Result`.
+
+    A working folder the student's code changed (``os.chdir``) is set back, and the feedback says so.
+    """
+    folder = os.getcwd()
+    result = _run(exercise, checker, answer, timeout)
+    if os.getcwd() == folder:
+        return result
+    os.chdir(folder)
+    note = (f"\nℹ 你的代码改变了工作目录 (os.chdir)，已恢复为 {folder} "
+            f"(your code changed the working folder; it was set back to {folder}).")
+    return Result(result.exercise, result.passed, result.status, result.message + note)
+
+
+def _run(exercise: str, checker, answer, timeout: float) -> Result:
     outcome: dict = {}
 
     def work():
@@ -100,7 +121,7 @@ def run(exercise: str, checker, answer, timeout: float) -> Result:
         return _result(exercise, "wrong", text + (f"\n💡 提示 hint: {error.hint}" if error.hint else ""))
     if isinstance(error, StudentError):
         return _result(exercise, "error", f"❌ 你的代码抛出了异常 your code raised:\n{error.summary}")
-    return _result(exercise, "error", f"❌ 检查时出错 the check failed on this answer: {error!r}")
+    return _result(exercise, "error", f"❌ 检查时出错 the check failed on this answer: {shown(error, MAX_SUMMARY)}")
 
 
 def _timeout_text(timeout: float, alive: bool) -> str:

@@ -13,6 +13,7 @@ from dl_course.exercises.registry import (
     first_difference,
     function,
     numbers_tuple,
+    numeric_array,
 )
 from dl_course.exercises.runner import Wrong
 from dl_course.scratch import conv
@@ -39,7 +40,7 @@ def train_lenet(x, y, *, epochs: int, batch_size: int = 64, shift: int = 2, lr: 
 
 @exercise("03.1", "a 3×3 Gaussian blur kernel as an array of shape (3, 3) or (3, 3, 1, 1)")
 def gaussian_kernel(answer):
-    k = np.asarray(answer, dtype=np.float64)
+    k = numeric_array(answer, "kernel", "an array of shape (3, 3) or (3, 3, 1, 1)")
     if k.shape == (3, 3, 1, 1):
         k = k[:, :, 0, 0]
     if k.shape != (3, 3):

@@ -41,22 +41,44 @@ def register(name: str | None = None, *, example: dict | None = None):
     return wrap
 
 
+#: Keywords of other libraries and what the builders call them.
+KEYWORD_ALIASES = {"num_classes": "classes", "n_classes": "classes", "nb_classes": "classes", "activation": "classifier_activation",
+                   "input_size": "input_shape", "shape": "input_shape", "pretrained": "weights"}  # fmt: skip
+
+
 def _checking_classifier_activation(fn: Callable, key: str) -> Callable:
-    """``fn``, refusing a ``classifier_activation`` Keras does not know before any layer is built
-    (Keras's own error names neither the argument nor the builder)."""
+    """``fn``, refusing before any layer is built an argument it does not take (the error names the
+    builder and the keyword meant) and a ``classifier_activation`` Keras does not know (Keras's own
+    error names neither the argument nor the builder)."""
     signature = inspect.signature(fn)
 
     @functools.wraps(fn)
     def builder(*args, **kwargs):
-        if "classifier_activation" in signature.parameters:
+        try:
+            given = signature.bind_partial(*args, **kwargs).arguments
+        except TypeError as error:
+            raise TypeError(_argument_help(key, signature, kwargs, error)) from None
+        if "classifier_activation" in given:
             from dl_course.models.common import check_activation
 
-            given = signature.bind_partial(*args, **kwargs).arguments
-            if "classifier_activation" in given:
-                check_activation(given["classifier_activation"], f"{key}: classifier_activation")
+            check_activation(given["classifier_activation"], f"{key}: classifier_activation")
         return fn(*args, **kwargs)
 
     return builder
+
+
+def _argument_help(key: str, signature: inspect.Signature, kwargs: dict, error: TypeError) -> str:
+    """``error`` (from binding the arguments) with the builder's name, the keyword meant, and what it takes."""
+    import difflib
+
+    takes = list(signature.parameters)
+    unknown = next((k for k in kwargs if k not in signature.parameters), None)
+    if unknown is None:
+        return f"{key}() {error}; it takes {', '.join(takes)} (give them by keyword)."
+    meant = KEYWORD_ALIASES.get(unknown) if KEYWORD_ALIASES.get(unknown) in takes else None
+    meant = meant or next(iter(difflib.get_close_matches(unknown, takes, n=1)), None)
+    hint = f": did you mean {meant}=?" if meant else "."
+    return f"{key}() got an unexpected keyword argument {unknown!r}{hint} {key} takes {', '.join(takes)}."
 
 
 def _load_all() -> None:

@@ -13,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+#: The names Keras takes in ``KERAS_BACKEND`` (keras/src/backend/__init__.py); the course runs on the first three.
 KNOWN = ("tensorflow", "jax", "torch", "numpy", "openvino")
 
 
@@ -28,6 +29,17 @@ def name() -> str:
         return json.loads((home / "keras.json").read_text(encoding="utf-8")).get("backend", "tensorflow")
     except (OSError, ValueError, AttributeError):
         return "tensorflow"
+
+
+def problem() -> str | None:
+    """What is wrong with the backend's name, or ``None`` when Keras knows it (Keras cannot be
+    imported with an unknown name, so ``import dl_course`` asks this first)."""
+    backend = name()
+    if backend in KNOWN:
+        return None
+    return (f"KERAS_BACKEND must be one of tensorflow, jax or torch (Keras also takes numpy, openvino), "
+            f"got {backend!r}: set it to one of them, or unset it for TensorFlow. "
+            f"环境变量 KERAS_BACKEND 应为 tensorflow、jax 或 torch，或删除该变量。")
 
 
 @functools.lru_cache(maxsize=1)

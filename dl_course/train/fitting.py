@@ -12,7 +12,7 @@ import keras
 
 from dl_course import runtime
 from dl_course.checks import check_positive
-from dl_course.train.inputs import BackupError, check_backup_dir, check_fit_arguments
+from dl_course.train.inputs import BackupError, as_arrays, check_backup_dir, check_fit_arguments
 
 
 class EpochTimer(keras.callbacks.Callback):
@@ -59,15 +59,17 @@ def fit(model, x=None, y=None, *, backup_dir: str | Path | None = None, callback
     epochs see other batch orders and masks than an uninterrupted run would, so the result is
     equally good but not the same numbers (without shuffling and dropout it is identical).
 
-    Array inputs are checked first (see ``dl_course.train.inputs``): NaN or infinite values,
+    Nested lists of numbers are taken as NumPy arrays (``np.asarray``), as Keras users expect
+    of array-likes. Array inputs are checked first (see ``dl_course.train.inputs``): NaN or infinite values,
     empty data, x and y of different lengths, labels the loss cannot use, ``epochs`` or
     ``batch_size`` that are not positive integers, a learning rate that is not > 0.
     """
+    x, y = as_arrays(x, y, kwargs)
     check_fit_arguments(model, x, y, kwargs)
     timer = EpochTimer()
     extra = [timer, *callbacks]
     if backup_dir is not None:
-        extra.append(keras.callbacks.BackupAndRestore(str(check_backup_dir(backup_dir))))
+        extra.append(keras.callbacks.BackupAndRestore(str(check_backup_dir(backup_dir, model))))
     if runtime.smoke():
         extra.append(StopAfter(runtime.SMOKE_STEPS))
     choice = runtime.acceleration()

@@ -71,7 +71,8 @@ class GAN(keras.Model):
         self.optimizer.build(self.trainable_variables)
 
     def fit(self, x=None, y=None, *args, **kwargs):
-        """``keras.Model.fit`` after checking array inputs: image shape, and labels in [0, classes)."""
+        """``keras.Model.fit`` after checking array inputs: image shape, and labels in [0, classes)
+        of shape (n,) or (n, 1)."""
         if y is None and self.conditional and isinstance(x, tuple) and len(x) == 2:
             check_gan_data(self, *x)
         else:
@@ -130,6 +131,8 @@ class GAN(keras.Model):
             )
         real = ops.convert_to_tensor(real)  # JAX's trainer may pass NumPy batches
         labels = None if labels is None else ops.convert_to_tensor(labels)
+        if labels is not None and len(labels.shape) == 2 and labels.shape[-1] == 1:
+            labels = ops.squeeze(labels, axis=-1)  # (n, 1) class numbers, as Keras's sparse losses take them
         d_loss, g_loss = self.update(real, labels)
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)

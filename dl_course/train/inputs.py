@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import numbers
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,37 @@ BACKUP_FILES = {"latest.weights.h5", "training_metadata.json", "latest.weights.h
 
 class BackupError(ValueError):
     """A backup folder that cannot be resumed from, or that holds files the package did not write."""
+
+
+def as_arrays(x, y, kwargs: dict):
+    """``x``, ``y`` and ``validation_data`` with nested lists of numbers as NumPy arrays (Keras
+    takes arrays, not lists); a list of arrays (a model with several inputs) is left as it is."""
+    validation = kwargs.get("validation_data")
+    if isinstance(validation, (tuple, list)):
+        kwargs["validation_data"] = type(validation)(
+            list_to_array(v, f"validation_data[{i}]") for i, v in enumerate(validation))
+    return list_to_array(x, "x"), list_to_array(y, "y")
+
+
+def list_to_array(value, name: str):
+    """``value`` as a NumPy array when it is a (nested) list of numbers; a clear error, without the
+    data, when its rows differ in length or its entries are not numbers."""
+    if not isinstance(value, list) or not value or hasattr(value[0], "shape"):
+        return value
+    try:
+        array = np.asarray(value)
+    except ValueError:  # rows of different lengths
+        lengths = sorted({len(row) for row in value if hasattr(row, "__len__")})[:3]
+        raise ValueError(
+            f"{name} must be an array whose rows all have the same length, got a list of {len(value)} rows "
+            f"of lengths {', '.join(map(str, lengths))}…: pad or cut them to one length "
+            "(keras.utils.pad_sequences), then pass np.asarray(...)."
+        ) from None
+    if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        kind = "strings" if array.dtype.kind in "US" else f"values of type {type(array.flat[0]).__name__}"
+        raise ValueError(f"{name} must hold numbers, got a list of {kind}: convert them to numbers first "
+                         "(e.g. a vocabulary's encode, or float(...)).")
+    return array
 
 
 def check_fit_arguments(model, x, y, kwargs: dict) -> None:
@@ -139,11 +171,12 @@ def _loss_name(model) -> str | None:
     return {"SparseCategoricalCrossentropy": "sparse_categorical_crossentropy"}.get(type(loss).__name__, name)
 
 
-def check_backup_dir(backup_dir) -> Path:
+def check_backup_dir(backup_dir, model=None) -> Path:
     """The backup folder as a ``Path``, refused when Keras would delete someone's files or resume from junk.
 
     Keras removes the whole folder once training finishes, so it must be missing, empty, or hold
-    only the backup files it wrote; and a backup to resume from must be whole.
+    only the backup files it wrote; and a backup to resume from must be whole and, given the
+    ``model`` it would be loaded into, hold weights of that model's shapes.
     """
     if isinstance(backup_dir, (str, Path)) and str(backup_dir).strip():
         folder = Path(backup_dir).expanduser()
@@ -159,11 +192,11 @@ def check_backup_dir(backup_dir) -> Path:
             f"backup_dir must be a folder for the backup alone (it is deleted when training ends), got {folder} "
             f"holding {foreign[:3]}: pass a new or empty folder, e.g. train.run_dir(chapter, experiment)."
         )
-    check_backup_whole(folder)
+    check_backup_whole(folder, model)
     return folder
 
 
-def check_backup_whole(folder: Path) -> None:
+def check_backup_whole(folder: Path, model=None) -> None:
     """A backup with metadata must have readable metadata and weights, else resuming would start from random weights."""
     meta, weights = folder / "training_metadata.json", folder / "latest.weights.h5"
     if not meta.exists() and not weights.exists():
@@ -179,9 +212,41 @@ def check_backup_whole(folder: Path) -> None:
         import h5py
 
         with h5py.File(weights, "r") as f:
-            f.keys()
+            saved = _saved_shapes(f)
     except (OSError, ValueError) as error:
         raise BackupError(f"The backup in {folder} is damaged: latest.weights.h5 is missing or unreadable ({error}); {start_over}.") from None
+    check_backup_fits(folder, saved, model, start_over)
+
+
+def _saved_shapes(h5file) -> Counter:
+    """The shapes of the model's weights in a Keras weights file (the optimizer's left out)."""
+    shapes: Counter = Counter()
+    def add(_, item):
+        if hasattr(item, "shape"):  # a dataset: one variable
+            shapes.update([tuple(item.shape)])
+
+    for key in set(h5file) - {"optimizer"}:
+        add(key, h5file[key])
+        if hasattr(h5file[key], "visititems"):
+            h5file[key].visititems(add)
+    return shapes
+
+
+def check_backup_fits(folder: Path, saved: Counter, model, start_over: str) -> None:
+    """The weight shapes of a backup must be those of ``model`` (a built model), else it is a
+    backup of another architecture and Keras could load only part of it."""
+    weights = getattr(model, "weights", None) if getattr(model, "built", False) else None
+    if not weights:
+        return
+    have = Counter(tuple(int(d) for d in w.shape) for w in weights)
+    if have == saved:
+        return
+    extra, missing = sorted((saved - have).elements())[:3], sorted((have - saved).elements())[:3]
+    raise BackupError(
+        f"The backup in {folder} was written by a different model: it holds weights of shape {extra or 'none'} "
+        f"that this model lacks, and lacks {missing or 'none'} that it has. Pass a new backup_dir for this "
+        f"model (e.g. train.run_dir(chapter, 'another_experiment')), or {start_over}."
+    )
 
 
 def check_gan_data(gan, x, labels) -> None:
@@ -201,8 +266,9 @@ def check_gan_data(gan, x, labels) -> None:
     if classes is not None:
         check_sparse_labels(labels, classes, "labels", use="", one_hot_fix="one class number per image",
                             what="classes")
-    if labels.ndim != 1:
-        raise ValueError(f"labels must be a 1-D array of class numbers, got shape {labels.shape}: pass labels.ravel().")
+    if labels.ndim != 1 and labels.shape[1:] != (1,):  # (n, 1) as Keras's sparse losses and cifar10 take
+        raise ValueError(f"labels must be class numbers of shape (n,) or (n, 1), got shape {labels.shape}: "
+                         "pass one class number per image.")
 
 
 def _label_classes(network) -> int | None:
