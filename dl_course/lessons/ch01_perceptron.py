@@ -29,3 +29,18 @@ def perceptron_learning_rate(answer):
         raise Wrong(f"轮数 {fast:g} 不对 is not the number of epochs the perceptron runs on AND.",
                      "用 len(p.errors_)：最后一轮是没有错分的那一轮，它也算在内。"
                      "Use len(p.errors_): the last, mistake-free epoch counts too.")
+
+
+#: The notebook's full-profile settings (its settings cell's ``full=`` dict must equal this).
+FULL_SETTINGS = dict(xor_points=2000, mlp_epochs=300)
+
+
+def full_workload(values=FULL_SETTINGS) -> list:
+    """The full profile's training loops, for ``dl_course.estimate``: the Keras XOR MLP (batch 32,
+    400 test points); the perceptrons on four points cost nothing."""
+    from dl_course import models
+    from dl_course.estimate import Loop, settings
+
+    cfg = settings(values)
+    return [Loop("XOR MLP 2-8-2", cfg.xor_points, cfg.mlp_epochs, 32, final=400,
+                 build=lambda: models.build("mlp", input_shape=(2,), hidden=(8,), activation="tanh", classes=2))]

@@ -131,3 +131,18 @@ def lenet_smallest_input(answer):
     if got != 32:
         raise Wrong(f"{got:g} 不对 is not the smallest side.",
                     "从 C5 往回推每一层：卷积 n → n−4，池化 n → ⌊n/2⌋。Work back layer by layer: conv n → n−4, pool n → ⌊n/2⌋.")
+
+
+#: The notebook's full-profile settings (its settings cell's ``full=`` dict must equal this).
+FULL_SETTINGS = dict(dataset="mnist", compare="fashion_mnist", train_size=60000, test_size=10000, epochs=20, batch_size=64,
+                     shift=2)
+
+
+def full_workload(values=FULL_SETTINGS) -> list:
+    """The full profile's training loops, for ``dl_course.estimate``: ``train_lenet`` on
+    ``dataset`` and again on ``compare``, each evaluated on the test images."""
+    from dl_course.estimate import Loop, settings
+
+    cfg = settings(values)
+    return [Loop(f"LeNet-5 on {name}", cfg.train_size, cfg.epochs, cfg.batch_size, final=cfg.test_size,
+                 build=lambda: models.build("lenet5")) for name in (cfg.dataset, cfg.compare)]

@@ -136,3 +136,46 @@ def truncated_bptt(answer):
             raise Wrong(f"n={n}: grads['{key}'] {where}.",
                         "每个时间步 t 的损失单独回传，最多经过 n 个隐藏状态 h_t … h_{t−n+1}；"
                         "不能像完整 BPTT 那样把 dh_next 一路带下去。Back-propagate each step's loss separately, n states deep.")
+
+
+#: The notebook's full-profile settings (its settings cell's ``full=`` dict must equal this).
+FULL_SETTINGS = dict(lm_cell="lstm", lm_embed=128, lm_units=(256, 256), lm_dropout=0.2, lm_min_count=2, lm_length=64,
+                     lm_step=4, lm_epochs=40, lm_lr=3e-3, lm_batch=64, en_units=(256, 256), en_length=100, en_step=10,
+                     en_epochs=30, en_lr=3e-3, tag_samples=20000, tag_epochs=10)
+#: The corpora as the chapter splits them (``fortunes-zh``'s 313 Tang poems less 31 for validation,
+#: ``fortunes``' 720 English poems less a tenth): training and validation characters (poems joined
+#: with blank lines) and the vocabulary (Tang: characters seen twice or more; English: all).
+CORPORA = {"tang": dict(train=22077, val=1992, vocab=1577), "english": dict(train=196849, val=18553, vocab=92)}
+
+
+def full_workload(values=FULL_SETTINGS) -> list:
+    """The full profile's training loops, for ``dl_course.estimate``: the two character models
+    (every epoch the early stopping allows, validation windows every epoch), the bidirectional
+    tagger (80 % of the samples, batch 64) and the anomaly GRU (5 epochs of 1,976 windows)."""
+    from dl_course.estimate import Loop, settings
+
+    cfg = settings(values)
+
+    def windows(chars, length, step):
+        return len(range(0, chars - length, step))
+
+    def char_model(corpus, units, length):
+        return lambda: models.build("char_rnn", vocab_size=CORPORA[corpus]["vocab"], embed_dim=cfg.lm_embed, units=units,
+                                    cell=cfg.lm_cell, dropout=cfg.lm_dropout, input_length=length)
+
+    def anomaly_gru():
+        return keras.Sequential([keras.Input((24, 1)), keras.layers.GRU(16), keras.layers.Dense(1)])
+
+    tang, english = CORPORA["tang"], CORPORA["english"]
+    n_tag = int(0.8 * cfg.tag_samples)
+    return [
+        Loop("Tang poems, char LSTM", windows(tang["train"], cfg.lm_length, cfg.lm_step), cfg.lm_epochs, cfg.lm_batch,
+             evaluate=windows(tang["val"], cfg.lm_length, cfg.lm_length), build=char_model("tang", cfg.lm_units, cfg.lm_length)),
+        Loop("English poems, char LSTM", windows(english["train"], cfg.en_length, cfg.en_step), cfg.en_epochs, 64,
+             evaluate=windows(english["val"], cfg.en_length, cfg.en_length),
+             build=char_model("english", cfg.en_units, cfg.en_length)),
+        Loop("bidirectional GRU tagger", n_tag, cfg.tag_epochs, 64, final=cfg.tag_samples - n_tag,
+             build=lambda: models.build("rnn_tagger", vocab_size=10, tags=2, embed_dim=8, units=16, cell="gru",
+                                        bidirectional=True, input_length=12)),
+        Loop("anomaly GRU", 1976, 5, 64, final=1176, build=anomaly_gru),
+    ]

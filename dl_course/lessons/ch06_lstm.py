@@ -18,6 +18,19 @@ from dl_course.models.recurrent import recurrent_layer
 CELL_LABELS = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 
 
+def adding_model(T: int, units: int, cells=tuple(CELL_LABELS), chrono: bool = True) -> keras.Model:
+    """``adding_run``'s model: one recurrent layer + ``Dense(1)`` per cell, side by side, outputs by label."""
+    inputs = keras.Input((T, 2))
+    memory = {"lstm": T} if chrono else {}  # ChronoBias is for LSTMs only
+    outputs = {
+        CELL_LABELS[cell]: keras.layers.Dense(1, name=CELL_LABELS[cell])(
+            recurrent_layer(cell, units, False, name=cell, memory=memory.get(cell))(inputs)
+        )
+        for cell in cells
+    }
+    return keras.Model(inputs, outputs, name=f"adding_T{T}")
+
+
 @runtime.scope()  # build and train on every visible GPU/TPU
 def adding_run(
     T: int,
@@ -44,15 +57,8 @@ def adding_run(
     """
     x, y = sequences.adding_problem(n_train, T=T, seed=1)
     x_test, y_test = sequences.adding_problem(n_test, T=T, seed=2)
-    inputs = keras.Input((T, 2))
-    memory = {"lstm": T} if chrono else {}  # ChronoBias is for LSTMs only
-    outputs = {
-        CELL_LABELS[cell]: keras.layers.Dense(1, name=CELL_LABELS[cell])(
-            recurrent_layer(cell, units, False, name=cell, memory=memory.get(cell))(inputs)
-        )
-        for cell in cells
-    }
-    model = keras.Model(inputs, outputs, name=f"adding_T{T}")
+    model = adding_model(T, units, cells=cells, chrono=chrono)
+    outputs = [CELL_LABELS[cell] for cell in cells]  # the model's output names
     model.compile(
         keras.optimizers.Adam(lr, clipnorm=1.0),
         loss={k: "mse" for k in outputs},
@@ -147,3 +153,39 @@ def coupled_params(answer):
         if got != 3 * (n * m + n * n + n):
             raise Wrong(f"n={n}, m={m}: {got:g} 不对 is wrong (plain LSTM: {4 * (n * m + n * n + n)}).",
                         "输入门由遗忘门算出，不再有自己的权重。The input gate is computed from f_t: it has no weights.")
+
+
+#: The notebook's full-profile settings (its settings cell's ``full=`` dict must equal this).
+FULL_SETTINGS = dict(adding_T=(10, 25, 50, 100, 150), adding_train=20000, adding_epochs=20, adding_units=64, adding_lr=0.003,
+                     date_train=20000, date_batch_size=64, date_test=2000, date_epochs=10, date_units=128, date_lr=0.005)
+
+
+def translator_cost(attention: bool, units: int, embed_dim: int = 32):
+    """``dl_course.estimate.Cost`` of one date pair through ``seq2seq(_attention)``: its inputs have no
+    fixed length, so the count is written out (encoder LSTM over 20 source ids, decoder LSTM over 10
+    target ids, the output layer; attention: scores and context over the 20 encoder states)."""
+    from dl_course.estimate import Cost
+
+    source, target = 20, sequences.TARGET_LENGTH
+    lstm = 4 * (embed_dim * units + units * units)
+    macs = (source + target) * lstm + target * units * len(sequences.TARGET_VOCAB)
+    if attention:
+        macs += target * (2 * source * units + 2 * units * units)
+    units_out = (source + target) * 6 * units  # four gates, the cell and the output of every step
+    return Cost(macs=macs, units=units_out, layers=8, time_steps=source + target)
+
+
+def full_workload(values=FULL_SETTINGS) -> list:
+    """The full profile's training loops, for ``dl_course.estimate``: one three-cell adding model per
+    length T (batch 64, 1,000 test sequences), then both translators (greedy decoding of the test
+    set runs the model once per output character)."""
+    from dl_course.estimate import Loop, settings
+
+    cfg = settings(values)
+    loops = [Loop(f"adding problem T={T}", cfg.adding_train, cfg.adding_epochs, 64, final=1000,
+                  build=lambda T=T: adding_model(T, cfg.adding_units)) for T in cfg.adding_T]
+    loops += [Loop(builder, cfg.date_train, cfg.date_epochs, cfg.date_batch_size,
+                   final=cfg.date_test * sequences.TARGET_LENGTH,
+                   cost=translator_cost(builder.endswith("attention"), cfg.date_units))
+              for builder in ("seq2seq", "seq2seq_attention")]
+    return loops

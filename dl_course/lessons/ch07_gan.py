@@ -44,3 +44,44 @@ def generator_gradients(answer):
     if not np.isclose(non_saturating, want[1], atol=1e-3):
         raise Wrong(f"非饱和损失的梯度 {non_saturating:.4g} 不对 the non-saturating loss's gradient is wrong.",
                     "d/da [−log σ(a)] = −σ'(a)/σ(a)。")
+
+
+#: The notebook's full-profile settings (its settings cell's ``full=`` dict must equal this).
+FULL_SETTINGS = dict(toy_n=16384, toy_epochs=30, toy_lr=2e-3, image_data="fashion_mnist", cgan_data="mnist",
+                     train_size=60000, scorer_size=60000, cgan_size=60000, eval_size=5000, scorer_epochs=5, digit_scorer_epochs=5,
+                     latent_dim=100, g_filters=(256, 128), d_filters=(64, 128), cgan_d_filters=(64, 128), lr=2e-4, batch_size=64,
+                     cgan_batch_size=64, cgan_lr=2e-4, dcgan_epochs=10, cgan_epochs=15)
+#: Forward passes of generator + discriminator per example in one GAN step: D on real and fake
+#: images and G's loss through D, each forward and backward.
+GAN_PASSES = 6.0
+
+
+def full_workload(values=FULL_SETTINGS) -> list:
+    """The full profile's training loops, for ``dl_course.estimate``: three toy GANs for
+    ``toy_epochs`` and the bad-optimiser one for 5 (batch 128), the two image scorers (the digit
+    scorer on MNIST's 10,000 test digits), the DCGAN and the conditional DCGAN (one compile more for
+    the interrupted run)."""
+    from dl_course.estimate import Loop, settings
+
+    cfg = settings(values)
+
+    def toy():
+        return [models.build("gan_generator", hidden=(64, 64)), models.build("gan_discriminator", hidden=(64, 64))]
+
+    def scorer():
+        return models.build("dcgan_discriminator", input_shape=(28, 28, 1), classes=10, classifier_activation="softmax",
+                            filters=(32, 64))
+
+    return [
+        Loop("toy GANs (3 runs)", cfg.toy_n, cfg.toy_epochs, 128, passes=GAN_PASSES, runs=3, build=toy),
+        Loop("toy GAN, bad optimiser", cfg.toy_n, 5, 128, passes=GAN_PASSES, build=toy),
+        Loop("image scorer", cfg.scorer_size, cfg.scorer_epochs, 64, final=2 * cfg.eval_size, build=scorer),
+        Loop("digit scorer", 10000, cfg.digit_scorer_epochs, 64, final=2 * cfg.eval_size, build=scorer),
+        Loop("DCGAN", cfg.train_size, cfg.dcgan_epochs, cfg.batch_size, passes=GAN_PASSES,
+             build=lambda: [models.build("dcgan_generator", latent_dim=cfg.latent_dim, output_shape=(28, 28, 1),
+                                         filters=cfg.g_filters),
+                            models.build("dcgan_discriminator", input_shape=(28, 28, 1), filters=cfg.d_filters)]),
+        Loop("conditional DCGAN", cfg.cgan_size, cfg.cgan_epochs, cfg.cgan_batch_size, passes=GAN_PASSES, runs=1,
+             build=lambda: [models.build("cdcgan_generator", latent_dim=cfg.latent_dim, filters=cfg.g_filters),
+                            models.build("cdcgan_discriminator", filters=cfg.cgan_d_filters)]),
+    ]

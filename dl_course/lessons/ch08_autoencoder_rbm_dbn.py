@@ -36,3 +36,49 @@ def kl_penalty(answer):
                         "这是两个伯努利分布之间的 KL。It is the KL between two Bernoulli distributions.")
         raise Wrong(f"{case}: 得到 got {got:.6g}, 与正确值相差 differs by {got - want:+.3g}.",
                     "ρ̂_j 相同时（第一组）KL 应为 0。With ρ̂_j = ρ the penalty is 0.")
+
+
+#: The full profile's settings (the notebook's ``full=`` dict). The NumPy RBM and DBN run on the
+#: CPU whatever the GPU: with 10 epochs of pre-training and 15 of the RBM (the settings before) they
+#: took about 27 of the chapter's 35 minutes (``benchmarks/results/full-profile-gpu-estimate.md``).
+#: CD-1 lowers the reconstruction error most in its first sweeps through MNIST (the chapter prints it
+#: per epoch), so 3 pre-training epochs per layer and 10 RBM epochs are expected to keep the bounds
+#: (pre-trained ≥ 0.88 with 1,000 labels; RBM reconstruction error ≤ 0.07): an expectation, to be
+#: measured with the full profile.
+FULL_SETTINGS = dict(dataset="mnist", n_train=60000, n_test=10000, ae_epochs=20, rbm_hidden=256, rbm_epochs=10,
+                     n_labelled=1000, hidden=(500, 500, 2000), pretrain_epochs=3, finetune_epochs=50)
+#: MACs per weight and example in an epoch of the NumPy RBM: CD-1 (v→h, h→v, v→h and the two outer
+#: products) and the epoch's reconstruction error (v→h→v).
+RBM_MACS_PER_WEIGHT = 7
+
+
+def full_workload(values=FULL_SETTINGS) -> list:
+    """The full profile's training loops, for ``dl_course.estimate``: the autoencoders (batch 64;
+    the 2-D one for twice the epochs at batch 128; four regularised variants), the NumPy RBM and
+    the NumPy DBN's greedy pre-training on the CPU, the stacked denoising autoencoder's greedy
+    pre-training (each layer an autoencoder, batch 128) and four fine-tunings on the labelled
+    subset (batch 32)."""
+    from dl_course import models
+    from dl_course.estimate import Loop, settings
+
+    cfg = settings(values)
+    sizes = (784, *cfg.hidden)
+    dbn_weights = sum(a * b for a, b in zip(sizes, sizes[1:]))
+    return [
+        Loop("dense autoencoder", cfg.n_train, cfg.ae_epochs, 64, final=cfg.n_test,
+             build=lambda: models.build("dense_autoencoder", code_size=64)),
+        Loop("conv autoencoder", cfg.n_train, cfg.ae_epochs, 64, final=cfg.n_test,
+             build=lambda: models.build("conv_autoencoder", input_shape=(28, 28, 1), filters=(16, 4))),
+        Loop("2-D autoencoder", cfg.n_train, 2 * cfg.ae_epochs, 128, final=cfg.n_test,
+             build=lambda: models.build("dense_autoencoder", hidden=(256, 64), code_size=2, code_activation="linear")),
+        Loop("sparse and denoising autoencoders", cfg.n_train, cfg.ae_epochs, 64, final=2 * cfg.n_test, runs=4,
+             build=lambda: models.build("dense_autoencoder", code_size=64)),
+        Loop("NumPy RBM, CD-1", cfg.n_train, cfg.rbm_epochs, 64, weights=784 * cfg.rbm_hidden,
+             macs_per_weight=RBM_MACS_PER_WEIGHT),
+        Loop("NumPy DBN pre-training", cfg.n_train, cfg.pretrain_epochs, 64, weights=dbn_weights,
+             macs_per_weight=RBM_MACS_PER_WEIGHT),
+        Loop("stacked denoising AE pre-training", cfg.n_train, cfg.pretrain_epochs, 128, passes=6.0,
+             build=lambda: models.build("stacked_autoencoder", hidden=cfg.hidden)),
+        Loop("fine-tuning (4 initialisations)", cfg.n_labelled, cfg.finetune_epochs, 32, final=cfg.n_test, runs=4,
+             build=lambda: models.build("stacked_autoencoder", hidden=cfg.hidden)),
+    ]
