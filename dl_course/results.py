@@ -14,13 +14,13 @@ class ResultTable:
     def __init__(self, bounds: dict):
         self.bounds, self.values = dict(bounds), {}
 
-    def check(self, name: str, value) -> None:
-        """Check ``value`` against the bound named ``name`` (printing the verdict) and record it."""
+    def check(self, name: str, value) -> float:
+        """Check ``value`` against the bound named ``name`` (printing the verdict), record and return it."""
         if name not in self.bounds:
             raise KeyError(f"no bound named {name!r}; known: {sorted(self.bounds)}.")
         fast, full, higher = self.bounds[name]
-        runtime.expect(value, fast=fast, full=full, name=name, higher_is_better=higher)
-        self.values[name] = float(value)
+        self.values[name] = runtime.expect(value, fast=fast, full=full, name=name, higher_is_better=higher)
+        return self.values[name]
 
     def frame(self):
         """The recorded results with both profiles' bounds, as a ``pandas.DataFrame``."""

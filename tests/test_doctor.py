@@ -9,6 +9,8 @@ from dl_course import chapters, cli, doctor, plot
 from dl_course.datasets import CATALOG, files
 from dl_course.runtime import backends
 
+pytestmark = pytest.mark.backend_neutral  # touches no Keras backend: `make test` covers it
+
 NEEDED = ("fashion_mnist", "tang_poems", "english_poems")  # what the fast profile loads
 
 
@@ -89,8 +91,6 @@ JAX_ONLY = """
 import json, sys
 sys.modules["tensorflow"] = None  # as if TensorFlow were not installed: importing it fails
 from dl_course import doctor
-
-pytestmark = pytest.mark.backend_neutral  # touches no Keras backend: `make test` covers it
 doctor._version = lambda dist, real=doctor._version: None if dist == "tensorflow" else real(dist)
 text, code = doctor.report(doctor.versions() + doctor.gpu())
 print(json.dumps({"text": text, "code": code}))

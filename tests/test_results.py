@@ -12,7 +12,7 @@ def test_result_table_checks_records_and_refuses_unknown_names(monkeypatch):
     monkeypatch.setenv(runtime.ENV_PROFILE, "fast")
     monkeypatch.setenv(runtime.ENV_STRICT, "1")
     results = ResultTable({"accuracy": (0.5, 0.9, True), "loss": (1.0, 0.5, False)})
-    assert results.check("accuracy", 0.75) is None and results.values == {"accuracy": 0.75}
+    assert results.check("accuracy", 0.75) == 0.75 and results.values == {"accuracy": 0.75}
     with pytest.raises(KeyError, match="no bound named"):
         results.check("acc", 0.75)
     with pytest.raises(runtime.ExpectationError):

@@ -40,7 +40,7 @@ def test_settings_prints_and_checks_keys(monkeypatch, capsys):
 def test_expect_bounds_per_profile_print_one_chinese_line(monkeypatch, capsys):
     monkeypatch.setenv("DL_COURSE_STRICT", "1")
     monkeypatch.setenv("DL_COURSE_PROFILE", "fast")
-    assert runtime.expect(0.972000002861023, fast=0.96, full=0.99, name="测试集准确率") is None
+    assert runtime.expect(0.972000002861023, fast=0.96, full=0.99, name="测试集准确率") == 0.972000002861023
     assert capsys.readouterr().out == "✓ 测试集准确率 0.972（快速模式要求 ≥ 0.96）\n"
     monkeypatch.setenv("DL_COURSE_PROFILE", "full")
     with pytest.raises(runtime.ExpectationError, match=r"acc 0.8 未达到完整模式要求 ≥ 0.9"):
@@ -49,6 +49,12 @@ def test_expect_bounds_per_profile_print_one_chinese_line(monkeypatch, capsys):
     assert "≤ 0.01" in capsys.readouterr().out
     with pytest.raises(runtime.ExpectationError, match="≤ 0.01"):
         runtime.expect(0.02, fast=0.1, full=0.01, name="mse", higher_is_better=False)
+
+
+def test_a_checked_value_is_a_float_that_shows_no_stray_number_in_a_notebook():
+    checked = runtime.expect(0.5, fast=0.1, full=0.1, name="acc")
+    assert isinstance(checked, float) and checked == 0.5 and f"{checked:.2f}" == "0.50"
+    assert checked._ipython_display_() is None  # IPython calls this instead of printing the value
 
 
 def test_a_missed_bound_in_a_students_run_explains_and_goes_on(monkeypatch, capsys):

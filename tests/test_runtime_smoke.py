@@ -92,7 +92,7 @@ def test_settings_untouched_outside_smoke_mode(monkeypatch):
 
 
 def test_expect_reports_but_does_not_enforce_in_smoke_mode(smoke, capsys):
-    assert runtime.expect(0.1, fast=0.5, full=0.99, name="准确率") is None
+    assert runtime.expect(0.1, fast=0.5, full=0.99, name="准确率") == 0.1
     assert "· 准确率 0.1（完整模式要求 ≥ 0.99；冒烟模式只跑几步，未达到也不检查）" in capsys.readouterr().out
 
 

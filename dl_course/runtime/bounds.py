@@ -16,9 +16,18 @@ class ExpectationError(AssertionError):
     """A training result missed the bound of the active profile (under the test runner)."""
 
 
-def expect(value, *, fast: float, full: float, name: str = "结果", higher_is_better: bool = True) -> None:
+class Checked(float):
+    """A result that ``expect`` has checked: a float, shown only through ``expect``'s own line (a
+    cell ending in ``runtime.expect(...)`` displays no stray number)."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+def expect(value, *, fast: float, full: float, name: str = "结果", higher_is_better: bool = True) -> Checked:
     """Hold ``value`` to the active profile's bound (a lower limit; an upper one with
-    ``higher_is_better=False``, for losses and errors) and print the verdict in one line."""
+    ``higher_is_better=False``, for losses and errors), print the verdict in one line and return
+    the value (a ``Checked`` float)."""
     import numpy as np
 
     if np.ndim(value) != 0 or not isinstance(np.asarray(value).item(), (int, float)) or isinstance(value, bool):
@@ -35,6 +44,7 @@ def expect(value, *, fast: float, full: float, name: str = "结果", higher_is_b
         raise ExpectationError(f"{name} {value:.4g} 未达到{wanted} (missed the {active} profile's bound)")
     else:
         print(missed_advice(name, value, wanted, active))
+    return Checked(value)
 
 
 def missed_advice(name: str, value: float, wanted: str, active: str) -> str:
