@@ -68,7 +68,8 @@ def test_parameter_count_matches_docstring_and_paper(name):
         if name in ("alexnet", *VGG, *CIFAR)
         else {"input_shape": (MINIMUM.get(name, 32),) * 2 + (3,)}
     )
-    model = models.build(name, **small)
+    with models.shapes_only():  # counting needs shapes, not initial values (most of a large model's build)
+        model = models.build(name, **small)
     count = trainable(model)
     assert count == documented_count(name)
     if name in EXACT:
@@ -239,7 +240,7 @@ def small(name, **kwargs):
 
 @pytest.mark.parametrize("name", APPLICATIONS)
 def test_weights_other_than_none_say_none_are_shipped(name):
-    assert models.build(name, **small(name, weights=None)).count_params() > 0
+    # weights=None builds: test_every_example_builds (tests/test_models_registry.py) builds every example
     for weights in ("imagenet", "my_weights.weights.h5"):
         with pytest.raises(ValueError, match=r"no pretrained weights are shipped.*model\.load_weights\(path\)"):
             models.build(name, weights=weights)

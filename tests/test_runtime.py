@@ -119,29 +119,6 @@ def test_describe_reports_versions(capsys):
     assert "profile" in out and f"tensorflow    {info['tensorflow']}" in out
 
 
-STRATEGY_SCRIPT = """
-import tensorflow as tf
-tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU")[0],
-    [tf.config.LogicalDeviceConfiguration(), tf.config.LogicalDeviceConfiguration()])
-import numpy as np, keras
-from dl_course import models, runtime
-assert runtime.strategy().num_replicas_in_sync == 1
-s = runtime.strategy(devices=["/cpu:0", "/cpu:1"])
-with s.scope():
-    m = models.build("mlp", input_shape=(4,), hidden=(8,), classes=3)
-    m.compile("sgd", "sparse_categorical_crossentropy")
-h = m.fit(np.random.rand(32, 4), np.random.randint(0, 3, 32), batch_size=8, epochs=1, verbose=0)
-print("replicas", s.num_replicas_in_sync, "loss finite", bool(np.isfinite(h.history["loss"][0])))
-"""
-
-
-@pytest.mark.tensorflow_backend
-def test_strategy_mirrors_over_two_logical_cpus():
-    out = subprocess.run([sys.executable, "-c", STRATEGY_SCRIPT], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert "replicas 2 loss finite True" in out.stdout
-
-
 @pytest.mark.parametrize("value", [None, np.array([0.8, 0.9]), "0.9", True])
 def test_expect_refuses_anything_but_one_number(monkeypatch, value):
     monkeypatch.setenv("DL_COURSE_PROFILE", "fast")
