@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from dl_course import generate, models
+from dl_course import generate, models, runtime
 from dl_course.models import transformer
 from dl_course.scratch import attention
 
@@ -104,7 +104,8 @@ def _reverse_task(n=512, steps=6, seed=0):
 
 def _loss_falls(model, x, y, epochs, lr):
     """The training loss of the first and of the last epoch."""
-    model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy", steps_per_execution=8)
+    model.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy",
+                  steps_per_execution=runtime.steps_per_execution(8))
     losses = model.fit(x, y, epochs=epochs, batch_size=64, verbose=0).history["loss"]
     return losses[0], losses[-1]
 
