@@ -53,21 +53,37 @@ def train_char_model(
     Returns ``model``, ``vocab``, ``history``, ``windows`` (train, validation shapes) and the
     validation ``val_loss`` and ``unigram`` baseline in nats per character.
     """
+    data = char_windows(train_texts, val_texts, length=length, step=step, min_count=min_count)
+    model = models.build("char_rnn", vocab_size=len(data.vocab), **builder_options)
+    model.compile(keras.optimizers.Adam(lr, global_clipnorm=1.0), "sparse_categorical_crossentropy")
+    return fit_language_model(model, data, epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=verbose)
+
+
+def char_windows(train_texts, val_texts, *, length: int, step: int, min_count: int = 1) -> SimpleNamespace:
+    """The character data a language model of this course trains on: ``vocab`` (training
+    characters seen ``min_count`` times or more; rarer ones ``<unk>``), the training ids, and
+    next-character windows ``x, y`` (every ``step`` characters) and ``x_val, y_val`` (texts
+    joined with blank lines)."""
     vocab = text.CharVocab.fit(train_texts, min_count=min_count, unknown="unk")
     train_ids = vocab.encode("".join(t + "\n\n" for t in train_texts))
     x, y = text.next_char_windows(train_ids, length, step=step)
     x_val, y_val = text.next_char_windows(vocab.encode("".join(t + "\n\n" for t in val_texts)), length)
-    model = models.build("char_rnn", vocab_size=len(vocab), **builder_options)
-    model.compile(keras.optimizers.Adam(lr, global_clipnorm=1.0), "sparse_categorical_crossentropy")
-    history = train.fit(model, x, y, validation_data=(x_val, y_val), epochs=epochs,
+    return SimpleNamespace(vocab=vocab, train_ids=train_ids, x=x, y=y, x_val=x_val, y_val=y_val)
+
+
+def fit_language_model(model, data: SimpleNamespace, *, epochs: int, batch_size: int, callbacks=(),
+                       verbose: int = 2) -> SimpleNamespace:
+    """Fit a compiled language ``model`` on ``char_windows`` data; score it on the validation
+    windows against the unigram baseline (nats per character)."""
+    history = train.fit(model, data.x, data.y, validation_data=(data.x_val, data.y_val), epochs=epochs,
                         batch_size=batch_size, callbacks=callbacks, verbose=verbose)
     return SimpleNamespace(
         model=model,
-        vocab=vocab,
+        vocab=data.vocab,
         history=history,
-        windows=(x.shape, x_val.shape),
-        val_loss=float(model.evaluate(x_val, y_val, verbose=0, batch_size=256)),
-        unigram=unigram_loss(train_ids, y_val, len(vocab)),
+        windows=(data.x.shape, data.x_val.shape),
+        val_loss=float(model.evaluate(data.x_val, data.y_val, verbose=0, batch_size=256)),
+        unigram=unigram_loss(data.train_ids, data.y_val, len(data.vocab)),
     )
 
 

@@ -20,13 +20,15 @@ from types import SimpleNamespace
 import keras
 import numpy as np
 
-from dl_course import models, runtime, train
+from dl_course import models, runtime
 from dl_course.checks import check_positive, check_widths
-from dl_course.datasets import sequences, text
-from dl_course.generate import greedy_decode, sample_next
-from dl_course.lessons.ch05_rnn import (
-    unigram_loss,  # chapter 05's baseline, which this chapter compares with
+from dl_course.datasets import sequences
+from dl_course.generate import sample_next
+from dl_course.lessons.ch05_rnn import (  # chapter 05: data and scoring
+    char_windows,
+    fit_language_model,
 )
+from dl_course.lessons.ch06_lstm import fit_translator  # chapter 06: training and scoring
 from dl_course.models.transformer import attention_model
 
 
@@ -94,17 +96,7 @@ def train_date_transformer(
     )
     if verbose:
         print(f"--- transformer: {model.count_params():,} parameters")
-    model.fit(
-        [train_set["encoder"], train_set["decoder_in"]],
-        train_set["decoder_out"],
-        batch_size=batch_size,
-        epochs=epochs,
-        verbose=verbose,
-    )
-    start_id = sequences.TARGET_VOCAB.index[sequences.START]
-    pred = greedy_decode(model, test_set["encoder"], sequences.TARGET_LENGTH, start_id)
-    right = pred == test_set["decoder_out"]
-    return model, pred, dict(exact_match=float(right.all(axis=1).mean()), char_accuracy=float(right.mean()))
+    return fit_translator(model, train_set, test_set, batch_size=batch_size, epochs=epochs, verbose=verbose)
 
 
 @runtime.scope()  # build and train on every visible GPU/TPU
@@ -133,29 +125,16 @@ def train_char_gpt(
     Returns ``model``, ``vocab``, ``history``, ``windows`` (train, validation shapes) and the
     validation ``val_loss`` and ``unigram`` baseline in nats per character.
     """
-    vocab = text.CharVocab.fit(train_texts, min_count=min_count, unknown="unk")
-    train_ids = vocab.encode("".join(t + "\n\n" for t in train_texts))
-    x, y = text.next_char_windows(train_ids, length, step=step)
-    x_val, y_val = text.next_char_windows(vocab.encode("".join(t + "\n\n" for t in val_texts)), length)
+    data = char_windows(train_texts, val_texts, length=length, step=step, min_count=min_count)
     builder_options.setdefault("max_length", length)
-    model = models.build("gpt", vocab_size=len(vocab), **builder_options)
-    steps = epochs * -(-len(x) // batch_size)
+    model = models.build("gpt", vocab_size=len(data.vocab), **builder_options)
     model.compile(
-        _optimizer(lr, steps, warmup),
+        _optimizer(lr, epochs * -(-len(data.x) // batch_size), warmup),
         "sparse_categorical_crossentropy",
         jit_compile=_jit(jit_compile),
         steps_per_execution=runtime.steps_per_execution(16),
     )
-    history = train.fit(model, x, y, validation_data=(x_val, y_val), epochs=epochs,
-                        batch_size=batch_size, callbacks=callbacks, verbose=verbose)
-    return SimpleNamespace(
-        model=model,
-        vocab=vocab,
-        history=history,
-        windows=(x.shape, x_val.shape),
-        val_loss=float(model.evaluate(x_val, y_val, verbose=0, batch_size=256)),
-        unigram=unigram_loss(train_ids, y_val, len(vocab)),
-    )
+    return fit_language_model(model, data, epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=verbose)
 
 
 def sample_gpt(model, vocab, prompt: str, length: int = 100, temperature: float = 1.0,
