@@ -100,7 +100,7 @@ def train_translator(
         steps_per_execution=runtime.steps_per_execution(16),
     )
     if verbose:
-        print(f"--- {builder}: {model.count_params():,} parameters")
+        print(f"--- {builder}：{model.count_params():,} 个参数")
     model.fit(
         [train_set["encoder"], train_set["decoder_in"]],
         train_set["decoder_out"],
