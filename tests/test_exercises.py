@@ -88,13 +88,21 @@ WRONG = [
     ("04.1", (69632, 4 * 9 * 64 * 64), "256 channels"),
     ("04.4", 16 * 32, "1×1 projection"),
     ("05.2", lambda x, y, U, W, V, b, c, n: truncated_grads(x, y, U, W, V, b, c, n + 1), "Off by one"),
+    ("05.6", lambda n, m: n * (m + n + 1), "Every hidden unit keeps its own derivative"),
+    ("05.6", lambda n, m: n * n * (m + n), "The bias b is a parameter too"),
+    ("05.6", lambda n, m: n**3 * (m + n + 1), "one row per hidden unit"),
     ("06.2", lambda n, m: _plain(n, m) + 4 * n, "Only the three gates"),
     ("06.2", _plain, "which gates look at C"),
     ("06.3", _plain, "loses its own weights"),
     ("07.2", (-0.99, -0.01), "swapped"),
     ("07.2", (0.01, 0.99), "signs are flipped"),
+    ("07.6", lambda p_data, p_g: p_g / (p_data + p_g), "probability that x is real"),
+    ("07.6", lambda p_data, p_g: p_data / p_g, "the denominator is a sum"),
     ("08.2", lambda rho, rh: _kl(rho, rh) / len(rh), "Sum over the hidden units"),
     ("08.2", lambda rho, rh: _kl(rh, rho), "KL is not symmetric"),
+    ("08.6", lambda x, c, s: np.exp(-np.sqrt(((x[:, None] - c[None]) ** 2).sum(-1)) / (2 * s**2)), "squared distance"),
+    ("08.6", lambda x, c, s: np.exp(-((x[:, None] - c[None]) ** 2).sum(-1) / s**2), "not σ²"),
+    ("08.6", lambda x, c, s: np.exp(-((x[:, None] - c[None]) ** 2).sum(-1) / (2 * s**2)).T, "One row per input"),
 ]
 
 

@@ -107,6 +107,21 @@ def test_bptt_loss_is_lower_after_a_gradient_step():
     assert rnn.rnn_bptt(x, y, **stepped)[0] < loss
 
 
+def test_rtrl_equals_bptt_with_and_without_an_initial_state():
+    rng = np.random.default_rng(4)
+    params = _params(rng)
+    x = rng.normal(size=(BATCH, STEPS, FEATURES))
+    y = rng.integers(0, 6, size=(BATCH, STEPS))
+    for h0 in (None, rng.normal(size=(BATCH, UNITS))):
+        loss, grads = rnn.rnn_bptt(x, y, **params, h0=h0)
+        rtrl_loss, rtrl_grads = rnn.rnn_rtrl(x, y, **params, h0=h0)
+        assert rtrl_loss == pytest.approx(loss, rel=1e-12)
+        for name, g in grads.items():
+            np.testing.assert_allclose(rtrl_grads[name], g, rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match="rnn_rtrl"):
+        rnn.rnn_rtrl(x, y[:, :2], **params)
+
+
 def test_jacobian_norms_equal_tensorflow_and_vanish():
     rng = np.random.default_rng(4)
     x = rng.normal(size=(2, 6, 3))

@@ -1,5 +1,5 @@
-"""Chapter 05, recurrent networks: the character language model, its unigram baseline and the
-exercise checks. Backend-neutral (``keras`` and NumPy only); training runs inside
+"""Chapter 05, recurrent networks: the character language model, its unigram baseline, the
+seq2vec and vec2seq toy tasks, RTRL's cost against BPTT's and the exercise checks. Backend-neutral (``keras`` and NumPy only); training runs inside
 ``runtime.scope()``, so several GPUs or a TPU are used when present."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import numpy as np
 
 from dl_course import models, runtime, train
 from dl_course.datasets import text
-from dl_course.exercises.registry import exercise, first_difference, function
+from dl_course.exercises.registry import exercise, first_difference, function, number
 from dl_course.exercises.runner import Wrong, call
 from dl_course.scratch.activations import softmax
-from dl_course.scratch.rnn import rnn_bptt, rnn_forward
+from dl_course.scratch.rnn import rnn_bptt, rnn_forward, rnn_rtrl
 
 
 def unigram_loss(train_ids, target_ids, vocab_size: int) -> float:
@@ -85,6 +85,67 @@ def fit_language_model(model, data: SimpleNamespace, *, epochs: int, batch_size:
         val_loss=float(model.evaluate(data.x_val, data.y_val, verbose=0, batch_size=256)),
         unigram=unigram_loss(data.train_ids, data.y_val, len(data.vocab)),
     )
+
+
+def majority_range_data(n: int, length: int = 12, seed=0):
+    """seq2vec toy task: digits 1–9; the class is the range (0: 1–3, 1: 4–6, 2: 7–9) that holds
+    the most digits of the sequence (a tie goes to the lower range). Returns ``(x, y)``."""
+    x = np.random.default_rng(seed).integers(1, 10, size=(n, length)).astype("int32")
+    counts = np.stack([((x - 1) // 3 == r).sum(1) for r in range(3)], axis=1)
+    return x, counts.argmax(1).astype("int32")
+
+
+def counting_data(n: int, length: int = 12, modulus: int = 5, steps=(1, 2, 3, 4), seed=0):
+    """vec2seq toy task: the vector is one-hot(start s) ⊕ one-hot(step k); the sequence to write
+    is ``(s + k·t) mod modulus`` for t = 0 … length−1. Returns ``(vectors, sequences)``."""
+    rng = np.random.default_rng(seed)
+    start, step = rng.integers(0, modulus, n), rng.integers(0, len(steps), n)
+    vectors = np.concatenate([np.eye(modulus)[start], np.eye(len(steps))[step]], axis=1).astype("float32")
+    sequences = (start[:, None] + np.asarray(steps)[step][:, None] * np.arange(length)) % modulus
+    return vectors, sequences.astype("int32")
+
+
+@runtime.scope()  # build and train on every visible GPU/TPU
+def train_patterns(n_train: int, epochs: int, units: int = 16, lr: float = 1e-2, seed: int = 0) -> dict:
+    """Train the chapter's seq2vec (``rnn_classifier``) and vec2seq (``rnn_vec2seq``) GRUs on
+    their toy tasks; return each one's accuracy on 500 new examples and its chance level (the
+    most frequent class; for vec2seq per output step)."""
+    scores = {}
+    x, y = majority_range_data(n_train + 500, seed=seed)
+    keras.utils.set_random_seed(seed)
+    seq2vec = models.build("rnn_classifier", vocab_size=10, classes=3, embed_dim=8, units=units, cell="gru")
+    seq2vec.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    seq2vec.fit(x[:n_train], y[:n_train], epochs=epochs, batch_size=64, verbose=0)
+    scores["seq2vec"] = (float(seq2vec.evaluate(x[n_train:], y[n_train:], verbose=0)[1]),
+                         float(np.bincount(y[n_train:]).max() / 500))
+    v, s = counting_data(n_train + 500, seed=seed)
+    vec2seq = models.build("rnn_vec2seq", input_dim=v.shape[1], length=s.shape[1], outputs=5, units=units, cell="gru")
+    vec2seq.compile(keras.optimizers.Adam(lr), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    vec2seq.fit(v[:n_train], s[:n_train], epochs=epochs, batch_size=64, verbose=0)
+    scores["vec2seq"] = (float(vec2seq.evaluate(v[n_train:], s[n_train:], verbose=0)[1]), 1 / 5)
+    return scores
+
+
+def rtrl_vs_bptt(units=(8, 16, 32), inputs: int = 8, steps: int = 20, batch: int = 8, classes: int = 8, seed: int = 0):
+    """Seconds for one gradient of the scratch RNN by BPTT and by RTRL (``scratch.rnn.rnn_rtrl``)
+    for each hidden size, the largest relative difference of their gradients, and the number
+    of numbers each must keep: BPTT the T hidden states, RTRL the sensitivities ∂h/∂θ."""
+    import time
+
+    rng, rows = np.random.default_rng(seed), []
+    for n in units:
+        p = dict(U=rng.normal(scale=0.3, size=(inputs, n)), W=rng.normal(scale=n**-0.5, size=(n, n)),
+                 V=rng.normal(size=(n, classes)), b=np.zeros(n), c=np.zeros(classes))
+        x, y = rng.normal(size=(batch, steps, inputs)), rng.integers(0, classes, size=(batch, steps))
+        start = time.perf_counter()
+        bptt = rnn_bptt(x, y, **p)[1]
+        middle = time.perf_counter()
+        rtrl = rnn_rtrl(x, y, **p)[1]
+        end = time.perf_counter()
+        diff = max(np.linalg.norm(rtrl[k] - bptt[k]) / np.linalg.norm(bptt[k]) for k in bptt)
+        rows.append({"n": n, "bptt_s": middle - start, "rtrl_s": end - middle, "relative_difference": float(diff),
+                     "bptt_memory": steps * n, "rtrl_memory": n * n * (inputs + n + 1)})
+    return rows
 
 
 def truncated_grads(x, y, U, W, V, b, c, n: int) -> dict:
@@ -195,3 +256,27 @@ def full_workload(values=FULL_SETTINGS) -> list:
                                         bidirectional=True, input_length=12)),
         Loop("anomaly GRU", 1976, 5, 64, final=1176, build=anomaly_gru),
     ]
+
+
+@exercise("05.6", "a function rtrl_sensitivities(n, m) -> the number of entries of ∂h_t/∂(U, W, b) per sequence")
+def rtrl_sensitivities(answer):
+    fn = function(answer, "rtrl_sensitivities(n, m)")
+    for n, m in ((1, 1), (32, 8), (100, 50)):
+        got = number(call(fn, n, m), f"rtrl_sensitivities({n}, {m})")
+        params = n * (m + n + 1)
+        if got == n * params:
+            continue
+        if got == params:
+            raise Wrong(f"n={n}, m={m}: {got:g} 只是循环层的参数个数 is the number of parameters.",
+                        "RTRL 要为每个隐藏单元 h_t[k] 各保存一份对全部参数的导数。"
+                        "Every hidden unit keeps its own derivative with respect to every parameter.")
+        if got == n * n * (m + n):
+            raise Wrong(f"n={n}, m={m}: {got:g} 少了一部分参数 a set of parameters is missing.",
+                        "偏置 b 也是参数。The bias b is a parameter too.")
+        if got in (n * n * n * (m + n + 1), n * params * n):
+            raise Wrong(f"n={n}, m={m}: {got:g} 多乘了一个 n one factor n too many.",
+                        "导数 ∂h_t/∂θ 是一个矩阵：行数是隐藏单元个数，列数是参数个数。"
+                        "∂h_t/∂θ is a matrix: one row per hidden unit, one column per parameter.")
+        raise Wrong(f"n={n}, m={m}: {got:g} 不对 is wrong (the recurrent layer has {params} parameters).",
+                    "先数 U、W、b 的参数个数，再想 ∂h_t/∂θ 是什么形状；RTRL 不保存过去的时间步。"
+                    "Count U, W and b, then think of the shape of ∂h_t/∂θ; RTRL keeps no past steps.")

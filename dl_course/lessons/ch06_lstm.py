@@ -106,7 +106,7 @@ def train_translator(
         steps_per_execution=runtime.steps_per_execution(16),
     )
     if verbose:
-        print(f"--- {builder}: {model.count_params():,} parameters")
+        print(f"--- {builder}：{model.count_params():,} 个参数")
     return fit_translator(model, train_set, test_set, batch_size=batch_size, epochs=epochs, verbose=verbose)
 
 

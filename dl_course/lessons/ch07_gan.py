@@ -6,8 +6,14 @@ import keras
 import numpy as np
 
 from dl_course import models
-from dl_course.exercises.registry import exercise, numbers_tuple
-from dl_course.exercises.runner import Wrong
+from dl_course.exercises.registry import (
+    array_result,
+    exercise,
+    first_difference,
+    function,
+    numbers_tuple,
+)
+from dl_course.exercises.runner import Wrong, call
 from dl_course.train import GAN
 
 
@@ -85,3 +91,28 @@ def full_workload(values=FULL_SETTINGS) -> list:
              build=lambda: [models.build("cdcgan_generator", latent_dim=cfg.latent_dim, filters=cfg.g_filters),
                             models.build("cdcgan_discriminator", filters=cfg.cgan_d_filters)]),
     ]
+
+
+@exercise("07.6", "a function optimal_discriminator(p_data, p_g) -> D*(x) for arrays of the two densities")
+def optimal_discriminator(answer):
+    fn = function(answer, "optimal_discriminator(p_data, p_g)")
+    rng = np.random.default_rng(76)
+    for n in (1, 5, 12):
+        p_data, p_g = rng.uniform(0.01, 2.0, n), rng.uniform(0.01, 2.0, n)
+        case = f"{n} 个点 points"
+        got = array_result(fn, (p_data.copy(), p_g.copy()), (n,), case)
+        want = p_data / (p_data + p_g)
+        where = first_difference(got, want, 1e-8)
+        if where is None:
+            continue
+        if np.allclose(got, p_g / (p_data + p_g), atol=1e-8) or np.allclose(got, 1 - want, atol=1e-8):
+            raise Wrong(f"{case}: {where}; 这是 1 − D* it is 1 − D*.",
+                        "D 输出的是“样本来自真实数据”的概率。D gives the probability that x is real.")
+        if np.allclose(got, p_data / p_g, atol=1e-8):
+            raise Wrong(f"{case}: {where}.",
+                        "概率不能超过 1：分母里应是两种密度的和。A probability: the denominator is a sum.")
+        raise Wrong(f"{case}: {where}.",
+                    "固定 G，对每个 x 求 a·log D + b·log(1 − D) 的最大值点。For each x maximise a·log D + b·log(1 − D).")
+    equal = call(fn, np.ones(3), np.ones(3))
+    if not np.allclose(np.asarray(equal, dtype=float), 0.5):
+        raise Wrong("p_g = p_data 时 D* 应处处为 1/2 where p_g = p_data, D* should be 1/2.")

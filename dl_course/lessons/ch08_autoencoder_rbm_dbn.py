@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dl_course.exercises.registry import exercise, function, number
+from dl_course.exercises.registry import array_result, exercise, first_difference, function, number
 from dl_course.exercises.runner import Wrong, call
 
 
@@ -82,3 +82,34 @@ def full_workload(values=FULL_SETTINGS) -> list:
         Loop("fine-tuning (4 initialisations)", cfg.n_labelled, cfg.finetune_epochs, 32, final=cfg.n_test, runs=4,
              build=lambda: models.build("stacked_autoencoder", hidden=cfg.hidden)),
     ]
+
+
+def _rbf_reference(x, centres, sigma):
+    return np.exp(-((x[:, None, :] - centres[None]) ** 2).sum(-1) / (2.0 * sigma**2))
+
+
+@exercise("08.6", "a function rbf_features(x, centres, sigma) -> (n, k) array of exp(−‖x_n − c_j‖² / 2σ²)")
+def rbf_features(answer):
+    fn = function(answer, "rbf_features(x, centres, sigma)")
+    rng = np.random.default_rng(86)
+    for n, k, d, sigma in ((3, 2, 1, 1.0), (5, 4, 2, 0.7), (6, 3, 5, 2.5)):
+        x, centres = rng.normal(size=(n, d)), rng.normal(size=(k, d))
+        case = f"{n} 个输入 inputs, {k} 个中心 centres, σ={sigma}"
+        got = array_result(fn, (x.copy(), centres.copy(), sigma), (n, k), case,
+                           "每行一个输入、每列一个中心。One row per input, one column per centre.")
+        want = _rbf_reference(x, centres, sigma)
+        where = first_difference(got, want, 1e-8)
+        if where is None:
+            continue
+        distance = np.sqrt(((x[:, None, :] - centres[None]) ** 2).sum(-1))
+        if np.allclose(got, np.exp(-distance / (2 * sigma**2)), atol=1e-8):
+            raise Wrong(f"{case}: {where}.", "指数里是距离的平方。The exponent holds the squared distance.")
+        if np.allclose(got, np.exp(-(distance**2) / sigma**2), atol=1e-8):
+            raise Wrong(f"{case}: {where}.", "分母是 2σ²，不是 σ²。The denominator is 2σ², not σ².")
+        if np.allclose(got, np.exp(-(distance**2) / (2 * sigma)), atol=1e-8):
+            raise Wrong(f"{case}: {where}.", "σ 是宽度，分母里要用它的平方。σ is a width: square it.")
+        if np.allclose(got, np.exp(-(distance**2) / (2 * sigma**2)).T, atol=1e-8) or np.allclose(
+                got, np.exp(distance**2 / (2 * sigma**2)), atol=1e-8):
+            raise Wrong(f"{case}: {where}.", "离中心越远，响应应越小，最大为 1。The response falls from 1 with distance.")
+        raise Wrong(f"{case}: {where}.",
+                    "先算每个输入到每个中心的距离，再套高斯函数。Distances first, then the Gaussian.")

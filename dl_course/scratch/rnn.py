@@ -1,4 +1,4 @@
-"""Recurrent networks in NumPy: SimpleRNN, LSTM and its variants, GRU, BPTT, clipping.
+"""Recurrent networks in NumPy: SimpleRNN, LSTM and its variants, GRU, BPTT, RTRL, clipping.
 
 The forward passes take weights exactly as Keras stores them (``layer.get_weights()``) and
 use its row-vector convention, ``x_t @ kernel + h_{t-1} @ recurrent_kernel + bias``, so their
@@ -250,6 +250,56 @@ def rnn_bptt(x, y, U, W, V, b, c, h0=None):
         grads["W"] += h_prev.T @ da
         grads["b"] += da.sum(axis=0)
         dh_next = da @ np.asarray(W).T
+    return loss, grads
+
+
+def rnn_rtrl(x, y, U, W, V, b, c, h0=None):
+    """The gradients of :func:`rnn_bptt`, computed forward in time by real-time recurrent
+    learning (RTRL, Williams & Zipser 1989).
+
+    RTRL carries the sensitivities ``P_t = ∂h_t/∂θ`` of the hidden state to every recurrent
+    parameter θ ∈ (U, W, b) along with the state:
+
+        P_t = diag(1 − h_t²) (∂a_t/∂θ|direct + P_{t−1} W),   a_t = x_t U + h_{t−1} W + b,
+
+    and adds ``δo_t V^T · P_t`` to the gradient at every step, so nothing of the past is
+    stored (online learning) but each step costs O(n⁴) for n hidden units, against BPTT's
+    O(n²). Returns ``(loss, grads)`` like :func:`rnn_bptt`, equal to it up to rounding.
+    """
+    x, units = _check(x, U, W, 1, "rnn_rtrl")
+    V, c, y = np.asarray(V, dtype=np.float64), np.asarray(c, dtype=np.float64), np.asarray(y)
+    if y.shape != x.shape[:2] or V.shape != (units, c.shape[0]):
+        raise ValueError(f"rnn_rtrl: y must be (batch, time) = {x.shape[:2]} and V (units={units}, classes), "
+                         f"got {y.shape} and {V.shape}.")
+    batch, steps = y.shape
+    W = np.asarray(W, dtype=np.float64)
+    h = _state(h0, batch, units, "h0", "rnn_rtrl")
+    eye = np.eye(units)
+    P_U = np.zeros((batch, units, x.shape[2], units))  # ∂h[k]/∂U[i, j], indexed [b, k, i, j]
+    P_W = np.zeros((batch, units, units, units))
+    P_b = np.zeros((batch, units, units))
+    grads = {"U": np.zeros(P_U.shape[2:]), "W": np.zeros((units, units)), "b": np.zeros(units),
+             "V": np.zeros_like(V), "c": np.zeros_like(c)}
+    loss = 0.0
+    for t in range(steps):
+        h_prev = h
+        h = np.tanh(x[:, t] @ U + h_prev @ W + b)
+        gain = (1.0 - h**2)[:, :, None, None]
+        # the direct term ∂a_t[k]/∂U[i, j] = x_t[i]·[j = k], then the path through h_{t−1}
+        P_U = gain * (np.einsum("blij,lk->bkij", P_U, W) + np.einsum("bi,jk->bkij", x[:, t], eye))
+        P_W = gain * (np.einsum("blij,lk->bkij", P_W, W) + np.einsum("bi,jk->bkij", h_prev, eye))
+        P_b = gain[:, :, :, 0] * (np.einsum("blj,lk->bkj", P_b, W) + eye[None])
+        p = softmax(h @ V + c)
+        loss -= np.log(p[np.arange(batch), y[:, t]]).sum() / batch
+        do = p.copy()
+        do[np.arange(batch), y[:, t]] -= 1.0
+        do /= batch
+        grads["V"] += h.T @ do
+        grads["c"] += do.sum(axis=0)
+        dh = do @ V.T  # the loss at step t reaches θ only through h_t
+        grads["U"] += np.einsum("bk,bkij->ij", dh, P_U)
+        grads["W"] += np.einsum("bk,bkij->ij", dh, P_W)
+        grads["b"] += np.einsum("bk,bkj->j", dh, P_b)
     return loss, grads
 
 
