@@ -218,7 +218,7 @@ def truncated_bptt(answer):
 #: The notebook's full-profile settings (its settings cell's ``full=`` dict must equal this).
 FULL_SETTINGS = dict(lm_cell="lstm", lm_embed=128, lm_units=(256, 256), lm_dropout=0.2, lm_min_count=2, lm_length=64,
                      lm_step=4, lm_epochs=40, lm_lr=3e-3, lm_batch=64, en_units=(256, 256), en_length=100, en_step=10,
-                     en_epochs=30, en_lr=3e-3, tag_samples=20000, tag_epochs=10)
+                     en_epochs=30, en_lr=3e-3, tag_samples=20000, tag_epochs=10, pattern_train=10000, pattern_epochs=10)
 #: The corpora as the chapter splits them (``fortunes-zh``'s 313 Tang poems less 31 for validation,
 #: ``fortunes``' 720 English poems less a tenth): training and validation characters (poems joined
 #: with blank lines) and the vocabulary (Tang: characters seen twice or more; English: all).
