@@ -148,3 +148,14 @@ def test_shapes_only_counts_like_a_full_build_and_leaves_nothing_to_initialise()
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
     assert tuple(model(np.ones((1, 3), "float32")).shape) == (1, 2)  # later models still initialise
     assert all(v._value is None for v in skeleton.weights)
+
+
+def test_mlp_batch_norm_sits_between_weighted_sum_and_activation():
+    m = models.build("mlp", input_shape=(5,), hidden=(4, 3), batch_norm=True, bn_momentum=0.9)
+    kinds = [type(layer).__name__ for layer in m.layers[1:]]
+    assert kinds == ["Dense", "BatchNormalization", "Activation"] * 2 + ["Dense"]
+    assert m.get_layer("bn1").momentum == 0.9 and not m.get_layer("dense1").use_bias
+    # 5·4 + 4·3 weights without biases, γ and β of 4 + 3 units, the 3·10 + 10 output layer
+    assert sum(int(np.prod(w.shape)) for w in m.trainable_weights) == 20 + 12 + 2 * 7 + 40
+    with pytest.raises(ValueError, match="bn_momentum"):
+        models.build("mlp", batch_norm=True, bn_momentum=1.5)
