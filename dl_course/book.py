@@ -26,6 +26,8 @@ MATHJAX_OTHER_OUTPUTS = {"SVG", "HTML-CSS", "NativeMML", "PreviewHTML", "PlainSo
 README_ZH = ("<!-- book:zh -->", "<!-- /book:zh -->")
 README_EN = ("<!-- book:en -->", "<!-- /book:en -->")
 COLAB_BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)\s*")
+#: Pages after the chapters (``dl_course/book_pages/NAME.md``): running the course, the glossary.
+BOOK_PAGES = ("appendix", "glossary")
 
 
 class BookError(RuntimeError):
@@ -68,7 +70,7 @@ def home_page(readme: str, notebooks: list[Path]) -> str:
         f"| {{download}}`{nb.name} <{nb.name}>` |"
         for nb in notebooks
     )
-    toctree = "\n".join(nb.stem for nb in notebooks)
+    toctree = "\n".join([*(nb.stem for nb in notebooks), *BOOK_PAGES])
     return f"""# dl-course 深度学习课程
 
 {readme_part(readme, README_ZH)}
@@ -78,6 +80,8 @@ def home_page(readme: str, notebooks: list[Path]) -> str:
 | # | 章节 Chapter | 下载 Download |
 |---|---|---|
 {rows}
+
+[附录：运行本课程 Running the course](appendix) · [中英术语表 Glossary](glossary)
 
 ## About the course
 
@@ -90,6 +94,11 @@ def home_page(readme: str, notebooks: list[Path]) -> str:
 {toctree}
 ```
 """
+
+
+def book_pages_dir() -> Path:
+    """Where the book's own Markdown pages are kept (shipped with the package)."""
+    return Path(__file__).resolve().parent / "book_pages"
 
 
 def stage_notebook(source: Path, target: Path) -> None:
@@ -157,6 +166,8 @@ def build(out: str | Path = "site", notebooks: str | Path | None = None, quiet: 
         for nb in found:
             stage_notebook(nb, src / nb.name)
         (src / "index.md").write_text(home_page(readme.read_text(encoding="utf-8"), found), encoding="utf-8")
+        for page in BOOK_PAGES:
+            shutil.copyfile(book_pages_dir() / f"{page}.md", src / f"{page}.md")
         copy_mathjax(mathjax_dir(), src / "_static" / "mathjax")
         app = Sphinx(
             str(src), None, str(out), str(Path(tmp) / "doctrees"), "html",

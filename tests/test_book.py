@@ -37,6 +37,18 @@ def test_every_chapter_has_a_page_and_a_download(site):
     assert "章节 Chapters" in home and "深度学习" in home
 
 
+def test_appendix_and_glossary_follow_the_chapters(site):
+    home = (site / "index.html").read_text(encoding="utf-8")
+    for page, heading in (("appendix", "附录：运行本课程"), ("glossary", "中英术语表")):
+        html = (site / f"{page}.html").read_text(encoding="utf-8")
+        assert heading in html and f"{page}.html" in home
+    assert "jit_compile" in (site / "appendix.html").read_text(encoding="utf-8")
+    assert "步幅" in (site / "glossary.html").read_text(encoding="utf-8")
+    last_chapter = max(cli.chapters().values()).stem
+    nav = (site / f"{last_chapter}.html").read_text(encoding="utf-8")
+    assert "appendix.html" in nav  # the "next" link after the last chapter
+
+
 def test_pages_show_stored_outputs_without_executing(site):
     page = (site / "01_perceptron.html").read_text(encoding="utf-8")
     assert "profile:" in page  # the settings line each notebook printed when it was executed

@@ -73,10 +73,31 @@ def _kl(rho, rho_hat):
     return float(np.sum(rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))))
 
 
+def _kfold_overlapping(n, k):
+    folds = np.array_split(np.arange(n), k)
+    return [(np.arange(n), f) for f in folds]
+
+
+def _kfold_drops_remainder(n, k):
+    size = n // k
+    folds = [np.arange(i * size, (i + 1) * size) for i in range(k)]
+    return [(np.setdiff1d(np.arange(n), f), f) for f in folds]
+
+
+def _bn(x, gamma, beta, eps, axis=0, ddof=0):
+    return gamma * (x - x.mean(axis, keepdims=True)) / np.sqrt(x.var(axis, ddof=ddof, keepdims=True) + eps) + beta
+
+
 WRONG = [
     ("01.1", (6, 5), "does step(w·x + b) depend on η"),
+    ("01.4", (0.5, 0.5, 0.25), "±1 targets"),
+    ("01.4", (2 / 3, 2 / 3, 0.0), "column of ones"),
     ("02.2", 98, "numbers epochs from 0"),
     ("02.2", 40, "finite sum"),
+    ("02.5", _kfold_overlapping, "all indices outside the fold"),
+    ("02.5", _kfold_drops_remainder, "remainder must go into some fold"),
+    ("02.6", 8, "8 cut points"),
+    ("02.6", 256, "one point only"),
     ("03.1", np.ones((3, 3)) / 9, "box filter is not Gaussian"),
     ("03.1", np.array([[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]), "weights sum to 1"),
     ("03.2", lambda d, k, n: np.pad(_input_error(d, k, n, flip=False), ((0, n - 2 * len(d) - len(k) + 2),) * 2),
@@ -87,6 +108,9 @@ WRONG = [
     ("03.5", 28, "Work back from C5"),
     ("04.1", (69632, 4 * 9 * 64 * 64), "256 channels"),
     ("04.4", 16 * 32, "1×1 projection"),
+    ("04.6", lambda x, g, b, eps: _bn(x, g, b, eps, axis=1), "not each sample"),
+    ("04.6", lambda x, g, b, eps: _bn(x, g, b, eps, ddof=1), "biased variance"),
+    ("04.6", lambda x, g, b, eps: _bn(x, 1.0, 0.0, eps), "shift by β"),
     ("05.2", lambda x, y, U, W, V, b, c, n: truncated_grads(x, y, U, W, V, b, c, n + 1), "Off by one"),
     ("05.6", lambda n, m: n * (m + n + 1), "Every hidden unit keeps its own derivative"),
     ("05.6", lambda n, m: n * n * (m + n), "The bias b is a parameter too"),

@@ -46,3 +46,24 @@ def test_train_translator_decodes_the_test_set():
     assert pred.shape == test_set["decoder_out"].shape
     assert scores["exact_match"] <= scores["char_accuracy"] <= 1.0
     assert model.name == "seq2seq_attention"
+
+
+def test_kfold_splits_validate_every_sample_once():
+    from dl_course.lessons.ch02_backprop import kfold_splits
+
+    splits = kfold_splits(23, 4, seed=1)
+    assert len(splits) == 4
+    validated = np.sort(np.concatenate([v for _, v in splits]))
+    assert np.array_equal(validated, np.arange(23))
+    assert all(len(np.intersect1d(t, v)) == 0 and len(t) + len(v) == 23 for t, v in splits)
+
+
+def test_pca_softmax_capacity_overfits_with_many_components():
+    from dl_course.lessons.ch02_backprop import cross_validate_capacity
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 150))
+    y = (x[:, 0] > 0).astype(int) + 2 * (x[:, 1] > 0)
+    table = cross_validate_capacity(x, y, (2, 80), k=4, epochs=30)
+    assert table.loc[80, "train_acc"] > table.loc[80, "val_acc"] + 0.2
+    assert table.loc[2, "val_acc"] > table.loc[80, "val_acc"]

@@ -167,3 +167,14 @@ def test_unknown_keyword_names_the_builder_and_the_keyword_meant():
         alexnet(True, None, None, None, None, 10, "softmax", "alexnet", 2, True, 0.5, "extra")
     with pytest.raises(TypeError, match=r"^mlp\(\) got an unexpected keyword argument 'colour'\. mlp takes"):
         models.build("mlp", colour="red")
+
+
+def test_mlp_batch_norm_sits_between_weighted_sum_and_activation():
+    m = models.build("mlp", input_shape=(5,), hidden=(4, 3), batch_norm=True, bn_momentum=0.9)
+    kinds = [type(layer).__name__ for layer in m.layers[1:]]
+    assert kinds == ["Dense", "BatchNormalization", "Activation"] * 2 + ["Dense"]
+    assert m.get_layer("bn1").momentum == 0.9 and not m.get_layer("dense1").use_bias
+    # 5·4 + 4·3 weights without biases, γ and β of 4 + 3 units, the 3·10 + 10 output layer
+    assert sum(int(np.prod(w.shape)) for w in m.trainable_weights) == 20 + 12 + 2 * 7 + 40
+    with pytest.raises(ValueError, match="bn_momentum"):
+        models.build("mlp", batch_norm=True, bn_momentum=1.5)

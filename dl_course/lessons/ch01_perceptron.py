@@ -44,3 +44,26 @@ def full_workload(values=FULL_SETTINGS) -> list:
     cfg = settings(values)
     return [Loop("XOR MLP 2-8-2", cfg.xor_points, cfg.mlp_epochs, 32, final=400,
                  build=lambda: models.build("mlp", input_shape=(2,), hidden=(8,), activation="tanh", classes=2))]
+
+
+def or_least_squares() -> np.ndarray:
+    """(w1, w2, b) minimising the squared error of the linear output on OR with ±1 targets."""
+    targets = 2 * np.array([0, 1, 1, 1]) - 1
+    return np.linalg.lstsq(np.c_[AND_X, np.ones(4)], targets, rcond=None)[0]
+
+
+@exercise("01.4", "(w1, w2, b): the least-squares weights of the Delta rule on OR with ±1 targets")
+def delta_rule_or(answer):
+    got = np.array(numbers_tuple(answer, ("w1", "w2", "b")))
+    if np.allclose(got, or_least_squares(), atol=0.02):
+        return
+    zero_one = np.linalg.lstsq(np.c_[AND_X, np.ones(4)], np.array([0, 1, 1, 1.0]), rcond=None)[0]
+    if np.allclose(got, zero_one, atol=0.02):
+        raise Wrong("这是 0/1 目标的最小二乘解 these are the weights for 0/1 targets.",
+                     "本章的 Delta 规则用 ±1 目标：t = 2·y − 1。The chapter's Delta rule uses ±1 targets.")
+    if np.isclose(got[2], 0) and np.allclose(got[:2], got[0]):
+        raise Wrong(f"偏置为 0 不对 a zero bias is not the least-squares solution: {got.tolist()}.",
+                     "给输入加一列 1，让偏置 b 也参与最小二乘。Append a column of ones so that b is fitted too.")
+    raise Wrong(f"{got.tolist()} 不是 OR 的最小二乘解 is not the least-squares solution for OR.",
+                 "用 np.linalg.lstsq 解 [x1, x2, 1]·(w1, w2, b) ≈ t，或者用很小的 η 训练 DeltaRule 很多轮。"
+                 "Solve [x1, x2, 1]·(w1, w2, b) ≈ t by least squares, or run DeltaRule with a small η for long.")

@@ -1,4 +1,5 @@
-"""Chapter 04, modern CNN architectures: the classifier recipe, the compared models and the exercise checks."""
+"""Chapter 04, modern CNN architectures: the classifier recipe, the compared models, the batch
+normalisation experiment and the exercise checks."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ import numpy as np
 
 from dl_course import models, runtime
 from dl_course.checks import check_choice, check_number, check_positive
-from dl_course.exercises.registry import exercise, numbers_tuple
+from dl_course.exercises.registry import (
+    array_result,
+    exercise,
+    first_difference,
+    function,
+    numbers_tuple,
+)
 from dl_course.exercises.runner import Wrong
 from dl_course.train import fit, warmup_cosine
 
@@ -116,3 +123,66 @@ def resnet_shortcut_b(answer):
         raise Wrong(f"{got:g} 不对 is not the increase.",
                     "只有通道数改变的两处（16→32、32→64）用 1×1 投影；比较两个模型的 count_params()。"
                     "Only the two places where the width changes get a 1×1 projection; compare count_params().")
+
+
+def batch_norm_comparison(x, y, x_test, y_test, *, depth: int, width: int, epochs: int, batch_size: int = 64,
+                          lr: float = 0.5, activation: str = "sigmoid", bn_momentum: float = 0.9,
+                          seed: int = 0) -> dict:
+    """Train a deep plain network with and without batch normalisation side by side (Ioffe & Szegedy 2015).
+
+    Two ``mlp`` builders of ``depth`` hidden layers of ``width`` units, one with ``batch_norm=True``,
+    sit in one model on the same input (no shared weights, one loss each), so both see the same
+    batches, and are trained by plain SGD at learning rate ``lr``. ``bn_momentum`` 0.9 (Keras's
+    default is 0.99) lets the moving statistics that inference uses forget their start (mean 0,
+    variance 1) within a few dozen steps, which a run of about a hundred steps needs. Returns, per network ("plain",
+    "batch_norm"), the training loss after each epoch and the test accuracy.
+    """
+    runtime.set_seed(seed)
+    shape = x.shape[1:]
+    inputs = keras.Input(shape)
+    nets = {name: models.build("mlp", input_shape=shape, hidden=(width,) * depth, activation=activation,
+                               batch_norm=name == "batch_norm", bn_momentum=bn_momentum, name=name)
+            for name in ("plain", "batch_norm")}
+    both = keras.Model(inputs, {name: net(inputs) for name, net in nets.items()})
+    both.compile(keras.optimizers.SGD(lr), loss={name: "sparse_categorical_crossentropy" for name in nets},
+                 jit_compile=False)
+    history = both.fit(x, {name: y for name in nets}, epochs=epochs, batch_size=batch_size, verbose=0).history
+    result = {}
+    for name, net in nets.items():
+        probs = keras.ops.convert_to_numpy(net.predict(x_test, verbose=0, batch_size=1000))
+        result[name] = {"loss": [float(v) for v in history[f"{name}_loss"]],
+                        "test_accuracy": float(np.mean(probs.argmax(1) == y_test))}
+    return result
+
+
+def _batch_norm(x, gamma, beta, eps, ddof=0, axis=0):
+    mean, var = x.mean(axis=axis, keepdims=True), x.var(axis=axis, ddof=ddof, keepdims=True)
+    return gamma * (x - mean) / np.sqrt(var + eps) + beta
+
+
+@exercise("04.6", "a function batch_norm(x, gamma, beta, eps) -> array of x's shape (N, C), training mode")
+def batch_norm_forward(answer):
+    fn = function(answer, "batch_norm(x, gamma, beta, eps)")
+    rng = np.random.default_rng(46)
+    for n, c in ((8, 3), (32, 5), (5, 1)):
+        x = rng.normal(2.0, 3.0, size=(n, c))
+        gamma, beta, eps = rng.uniform(0.5, 2.0, c), rng.normal(size=c), 1e-3
+        case = f"x {n}×{c}"
+        got = array_result(fn, (x.copy(), gamma.copy(), beta.copy(), eps), (n, c), case)
+        want = _batch_norm(x, gamma, beta, eps)
+        where = first_difference(got, want, 1e-6)
+        if where is None:
+            continue
+        if n > 1 and c > 1 and np.allclose(got, _batch_norm(x, gamma, beta, eps, axis=1), atol=1e-6):
+            raise Wrong(f"{case}: {where}.", "批归一化对每个特征（列）在小批量的样本上求均值和方差，而不是对每个样本。"
+                        "Normalise each feature (column) over the batch, not each sample over its features.")
+        if np.allclose(got, _batch_norm(x, gamma, beta, eps, ddof=1), atol=1e-6):
+            raise Wrong(f"{case}: {where}.", "方差用除以 N 的有偏估计（np.var 的默认值），不是除以 N − 1。"
+                        "Use the biased variance (divide by N), as np.var does by default.")
+        if np.allclose(got, _batch_norm(x, gamma, beta, 0.0), atol=1e-6) or \
+                np.allclose(got, gamma * (x - x.mean(0)) / (x.std(0) + eps) + beta, atol=1e-6):
+            raise Wrong(f"{case}: {where}.", "ε 加在方差上、开方之前：√(σ² + ε)。Add ε to the variance, inside the square root.")
+        if np.allclose(got, _batch_norm(x, 1.0, 0.0, eps), atol=1e-6):
+            raise Wrong(f"{case}: {where}.", "标准化之后还要乘 γ、加 β。Scale by γ and shift by β after normalising.")
+        raise Wrong(f"{case}: {where}.", "逐步写：均值 μ、方差 σ²（每列）、x̂ = (x − μ)/√(σ² + ε)、y = γ x̂ + β。"
+                    "Step by step: μ, σ² per column, x̂ = (x − μ)/√(σ² + ε), y = γ x̂ + β.")

@@ -20,6 +20,8 @@ def mlp(
     dropout: float = 0.0,
     l2: float = 0.0,
     kernel_initializer: str = "glorot_uniform",
+    batch_norm: bool = False,
+    bn_momentum: float = 0.99,
     name: str = "mlp",
 ):
     """Fully connected network: ``Flatten → [Dense(h) → activation → Dropout] × len(hidden) → Dense(classes)``.
@@ -27,7 +29,10 @@ def mlp(
     课件: M-P neuron, multilayer perceptron, softmax regression, L2
     weight decay, dropout, Xavier init. ``hidden=()`` gives softmax regression, and with
     ``classes=1, classifier_activation=None`` linear regression. ``kernel_initializer``
-    defaults to Glorot/Xavier uniform (Glorot & Bengio 2010).
+    defaults to Glorot/Xavier uniform (Glorot & Bengio 2010). ``batch_norm=True`` puts batch
+    normalisation between each hidden layer's weighted sum and its activation, as Ioffe & Szegedy
+    (2015) do (the Dense layer then has no bias: BN's β takes its place); ``bn_momentum`` is the
+    decay of its moving mean and variance (the statistics used at inference).
 
     Default configuration (784 → 256 → 128 → 10): 235,146 parameters.
     """
@@ -37,13 +42,19 @@ def mlp(
     check_activation(activation)
     check_fraction(dropout, "dropout (a drop probability)")
     check_number(l2, "l2 (a penalty coefficient)")
+    check_fraction(bn_momentum, "bn_momentum (the moving statistics' decay)")
     regularizer = keras.regularizers.L2(l2) if l2 else None
     dense = dict(kernel_initializer=kernel_initializer, kernel_regularizer=regularizer)
 
     inputs = keras.Input(shape=input_shape)
     x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
     for i, width in enumerate(hidden, start=1):
-        x = keras.layers.Dense(width, activation=activation, name=f"dense{i}", **dense)(x)
+        if batch_norm:
+            x = keras.layers.Dense(width, use_bias=False, name=f"dense{i}", **dense)(x)
+            x = keras.layers.BatchNormalization(momentum=bn_momentum, name=f"bn{i}")(x)
+            x = keras.layers.Activation(activation, name=f"{activation}{i}")(x)
+        else:
+            x = keras.layers.Dense(width, activation=activation, name=f"dense{i}", **dense)(x)
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"dropout{i}")(x)
     if include_top:
