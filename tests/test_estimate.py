@@ -10,13 +10,6 @@ import pytest
 from dl_course import chapters, estimate
 from dl_course.estimate import Cost, Loop
 
-#: Chapters whose module carries a recipe change the notebook's settings cell has not taken yet
-#: (see benchmarks/results/full-profile-gpu-estimate.md for the exact edit).
-PENDING_NOTEBOOK_EDITS = {
-    "04": "full recipe: ResNet-20, 40 epochs, batch 512 (settings cell to take lesson.FULL_SETTINGS)",
-    "08": "full recipe: rbm_epochs 10, pretrain_epochs 3 (NumPy RBM and DBN on the CPU)",
-}
-
 
 @pytest.mark.parametrize(
     ("name", "key", "known"),
@@ -104,9 +97,7 @@ def test_each_chapter_module_describes_its_full_profile(chapter):
 
 
 @pytest.mark.parametrize("chapter", [c.number for c in chapters.CHAPTERS])
-def test_the_notebooks_full_settings_equal_the_chapter_modules(chapter, request):
-    if chapter in PENDING_NOTEBOOK_EDITS:
-        request.applymarker(pytest.mark.xfail(reason=PENDING_NOTEBOOK_EDITS[chapter], strict=True))
+def test_the_notebooks_full_settings_equal_the_chapter_modules(chapter):
     module = chapters.BY_NUMBER[chapter].lesson()
     assert estimate.settings_cell(chapter)["full"] == module.FULL_SETTINGS
 

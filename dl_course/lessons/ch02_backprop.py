@@ -36,7 +36,7 @@ def decay_stop(answer):
 
 #: The notebook's full-profile settings (its settings cell's ``full=`` dict must equal this).
 FULL_SETTINGS = dict(train_size=60000, softmax_epochs=20, epochs=30, batch_size=128, scratch_size=20000, scratch_epochs=15,
-                     small_size=500, small_epochs=200)
+                     small_size=500, small_epochs=200, ua_steps=3000, cv_size=500, cv_epochs=60)
 
 
 def full_workload(values=FULL_SETTINGS) -> list:

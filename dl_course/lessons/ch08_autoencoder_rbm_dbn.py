@@ -46,7 +46,8 @@ def kl_penalty(answer):
 #: (pre-trained ≥ 0.88 with 1,000 labels; RBM reconstruction error ≤ 0.07): an expectation, to be
 #: measured with the full profile.
 FULL_SETTINGS = dict(dataset="mnist", n_train=60000, n_test=10000, ae_epochs=20, rbm_hidden=256, rbm_epochs=10,
-                     n_labelled=1000, hidden=(500, 500, 2000), pretrain_epochs=3, finetune_epochs=50)
+                     n_labelled=1000, hidden=(500, 500, 2000), pretrain_epochs=3, finetune_epochs=50,
+                     rbf_train=2000, rbf_centres=(4, 20))
 #: MACs per weight and example in an epoch of the NumPy RBM: CD-1 (v→h, h→v, v→h and the two outer
 #: products) and the epoch's reconstruction error (v→h→v).
 RBM_MACS_PER_WEIGHT = 7
