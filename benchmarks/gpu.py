@@ -210,12 +210,13 @@ def cifar_style_data(sizes: dict):
 
 
 def chapter04_recipe(net, x_train, y_train, epochs: int, **fit_args):
-    """Chapter 04's full recipe (``lesson.train_classifier``): pad-4 random crop and flip → model;
-    SGD, Nesterov momentum 0.9, weight decay 5e-4, learning rate 0.1 after a 2 % warm-up, cosine
-    decay to 0; batch 128."""
+    """Chapter 04's full recipe (``lesson.train_classifier`` with ``lesson.FULL_SETTINGS``): random
+    crop and flip → model; SGD, Nesterov momentum 0.9, weight decay 5e-4, the peak learning rate
+    after a warm-up, cosine decay to 0."""
+    full = ch04_cnn_architectures.FULL_SETTINGS
     return ch04_cnn_architectures.train_classifier(
-        net, x_train, y_train, epochs=epochs, batch_size=128, lr=0.1, optimizer="sgd", warmup=0.02,
-        augment=RandomCropFlip(4), **fit_args)
+        net, x_train, y_train, epochs=epochs, batch_size=full["batch_size"], lr=full["lr"], optimizer=full["optimizer"],
+        warmup=full["warmup"], augment=RandomCropFlip(full["padding"]), **fit_args)
 
 
 def recipe(name: str, sizes: dict, progress: Path) -> dict:
@@ -230,7 +231,7 @@ def recipe(name: str, sizes: dict, progress: Path) -> dict:
             return ch03_cnn.train_lenet(x_train, y_train, epochs=epochs, batch_size=batch, callbacks=[clock])[1]
     else:  # chapter 04: the test set is the validation data
         x_train, y_train, x_test, y_test = cifar_style_data(sizes)
-        epochs, batch, clock = sizes["resnet_epochs"], 128, Clock(path=progress)
+        epochs, batch, clock = sizes["resnet_epochs"], ch04_cnn_architectures.FULL_SETTINGS["batch_size"], Clock(path=progress)
         net = ch04_cnn_architectures.compared_model(name, x_train.shape[1:])
 
         def train_fn():
