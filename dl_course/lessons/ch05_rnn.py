@@ -1,9 +1,10 @@
-"""Chapter 05, recurrent networks: the character language model, its unigram baseline and the
-exercise checks. Backend-neutral (``keras`` and NumPy only); training runs inside
+"""Chapter 05, recurrent networks: the character language model, its unigram baseline, the
+verse-shape measure of generated poems and the exercise checks. Backend-neutral (``keras`` and NumPy only); training runs inside
 ``runtime.scope()``, so several GPUs or a TPU are used when present."""
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import keras
@@ -69,6 +70,21 @@ def train_char_model(
         val_loss=float(model.evaluate(x_val, y_val, verbose=0, batch_size=256)),
         unigram=unigram_loss(train_ids, y_val, len(vocab)),
     )
+
+
+#: What ends a clause in the poems: the full-width punctuation and the line break.
+CLAUSE_END = r"[，。！？；：\n]"
+_REGULAR_LINE = re.compile(r"^(?:(?:[^，。！？；：]{5}，[^，。！？；：]{5}。)+|(?:[^，。！？；：]{7}，[^，。！？；：]{7}。)+)$")
+
+
+def verse_shares(poem_text: str) -> tuple[float, float]:
+    """The verse-shape measure of generated poems: the share of clauses (text cut at
+    ``CLAUSE_END``) with 5 or 7 characters, and the share of lines of the form
+    "xxxxx，xxxxx。" (5 or 7 characters each, one or more pairs). Empty text scores 0."""
+    clauses = [c for c in re.split(CLAUSE_END, poem_text) if c]
+    lines = [line for line in poem_text.split("\n") if line]
+    return (float(np.mean([len(c) in (5, 7) for c in clauses])) if clauses else 0.0,
+            float(np.mean([bool(_REGULAR_LINE.match(line)) for line in lines])) if lines else 0.0)
 
 
 def truncated_grads(x, y, U, W, V, b, c, n: int) -> dict:
