@@ -78,6 +78,7 @@ CHAPTERS: tuple[Chapter, ...] = (
     _chapter("06", "lstm", "长短期记忆网络、GRU 与序列到序列 LSTM, GRU and Sequence-to-Sequence", ci_skip={"torch": EAGER_RECURRENT}),
     _chapter("07", "gan", "生成对抗网络 Generative adversarial networks", ["fashion_mnist", "mnist5k"], ["fashion_mnist", "mnist"]),
     _chapter("08", "autoencoder_rbm_dbn", "自编码器、受限玻尔兹曼机与深度信念网络 Autoencoders, RBM and DBN", ["fashion_mnist"], ["mnist"]),
+    _chapter("09", "transformer", "自注意力与 Transformer Self-attention and the Transformer", ["tang_poems"]),
 )  # fmt: skip
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 

@@ -73,6 +73,18 @@ def _kl(rho, rho_hat):
     return float(np.sum(rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))))
 
 
+def _block(d, f):
+    return 4 * (d * d + d) + 2 * d * f + f + d + 4 * d
+
+
+def _attention(q, k, v, mask, scale=None, axis=-1):
+    scores = q @ np.swapaxes(k, -1, -2) * (q.shape[-1] ** -0.5 if scale is None else scale)
+    if mask is not None:
+        scores = np.where(mask, scores, -1e9)
+    e = np.exp(scores - scores.max(axis, keepdims=True))
+    return (e / e.sum(axis, keepdims=True)) @ v
+
+
 WRONG = [
     ("01.1", (6, 5), "does step(w·x + b) depend on η"),
     ("02.2", 98, "numbers epochs from 0"),
@@ -95,6 +107,17 @@ WRONG = [
     ("07.2", (0.01, 0.99), "signs are flipped"),
     ("08.2", lambda rho, rh: _kl(rho, rh) / len(rh), "Sum over the hidden units"),
     ("08.2", lambda rho, rh: _kl(rh, rho), "KL is not symmetric"),
+    ("09.1", lambda n: np.triu(np.ones((n, n), bool)), "Rows are queries"),
+    ("09.1", lambda n: np.tril(np.ones((n, n), bool), -1), "see itself"),
+    ("09.1", lambda n: ~np.tril(np.ones((n, n), bool)), "True means 'may attend'"),
+    ("09.2", lambda d, h, f: 4 * d * d + 2 * d * f + 4 * d, "have biases"),
+    ("09.2", lambda d, h, f: _block(d, f) - 4 * d, "Layer normalisation has weights"),
+    ("09.2", lambda d, h, f: _block(d, f) - d * d - d, "projected once more"),
+    ("09.2", lambda d, h, f: _block(d, f) + (h - 1) * 4 * (d * d + d), "number of heads"),
+    ("09.3", lambda q, k, v, mask=None: _attention(q, k, v, mask, scale=1.0), "need scaling"),
+    ("09.3", lambda q, k, v, mask=None: _attention(q, k, v, mask, scale=1 / q.shape[-1]), "square root"),
+    ("09.3", lambda q, k, v, mask=None: _attention(q, k, v, None), "get no weight"),
+    ("09.3", lambda q, k, v, mask=None: _attention(q, k, v, mask, axis=-2), "a row) sum to 1"),
 ]
 
 
