@@ -88,6 +88,18 @@ def _bn(x, gamma, beta, eps, axis=0, ddof=0):
     return gamma * (x - x.mean(axis, keepdims=True)) / np.sqrt(x.var(axis, ddof=ddof, keepdims=True) + eps) + beta
 
 
+def _block(d, f):
+    return 4 * (d * d + d) + 2 * d * f + f + d + 4 * d
+
+
+def _attention(q, k, v, mask, scale=None, axis=-1):
+    scores = q @ np.swapaxes(k, -1, -2) * (q.shape[-1] ** -0.5 if scale is None else scale)
+    if mask is not None:
+        scores = np.where(mask, scores, -1e9)
+    e = np.exp(scores - scores.max(axis, keepdims=True))
+    return (e / e.sum(axis, keepdims=True)) @ v
+
+
 WRONG = [
     ("01.1", (6, 5), "does step(w·x + b) depend on η"),
     ("01.4", (0.5, 0.5, 0.25), "±1 targets"),
@@ -127,6 +139,17 @@ WRONG = [
     ("08.6", lambda x, c, s: np.exp(-np.sqrt(((x[:, None] - c[None]) ** 2).sum(-1)) / (2 * s**2)), "squared distance"),
     ("08.6", lambda x, c, s: np.exp(-((x[:, None] - c[None]) ** 2).sum(-1) / s**2), "not σ²"),
     ("08.6", lambda x, c, s: np.exp(-((x[:, None] - c[None]) ** 2).sum(-1) / (2 * s**2)).T, "One row per input"),
+    ("09.1", lambda n: np.triu(np.ones((n, n), bool)), "Rows are queries"),
+    ("09.1", lambda n: np.tril(np.ones((n, n), bool), -1), "see itself"),
+    ("09.1", lambda n: ~np.tril(np.ones((n, n), bool)), "True means 'may attend'"),
+    ("09.2", lambda d, h, f: 4 * d * d + 2 * d * f + 4 * d, "have biases"),
+    ("09.2", lambda d, h, f: _block(d, f) - 4 * d, "Layer normalisation has weights"),
+    ("09.2", lambda d, h, f: _block(d, f) - d * d - d, "projected once more"),
+    ("09.2", lambda d, h, f: _block(d, f) + (h - 1) * 4 * (d * d + d), "number of heads"),
+    ("09.3", lambda q, k, v, mask=None: _attention(q, k, v, mask, scale=1.0), "need scaling"),
+    ("09.3", lambda q, k, v, mask=None: _attention(q, k, v, mask, scale=1 / q.shape[-1]), "square root"),
+    ("09.3", lambda q, k, v, mask=None: _attention(q, k, v, None), "get no weight"),
+    ("09.3", lambda q, k, v, mask=None: _attention(q, k, v, mask, axis=-2), "a row) sum to 1"),
 ]
 
 

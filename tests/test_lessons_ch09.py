@@ -36,6 +36,22 @@ def test_train_char_gpt_scores_like_the_char_rnn_and_samples():
     assert 1 <= len(verse) <= 5 and "<unk>" not in verse
     with pytest.raises(ValueError, match="prompt must hold at least one character"):
         ch09.sample_gpt(run.model, run.vocab, "")
+    verses = ch09.sample_gpt_batch(run.model, run.vocab, ["明", "月"], length=15, seed=0)  # past the 12-step window
+    assert len(verses) == 2 and all(len(v) == 15 and "<unk>" not in v for v in verses)
+    with pytest.raises(ValueError, match="prompts must be non-empty strings of one length"):
+        ch09.sample_gpt_batch(run.model, run.vocab, ["明", "月光"])
+
+
+def test_date_errors_count_wrong_dates_by_format_and_field():
+    sources, targets = sequences.date_pairs(40, seed=3)
+    assert ch09.date_format("3 May 2021", "2021-05-03") == "{d} {month} {y}"
+    wrong = [t[:5] + ("01" if t[5:7] != "01" else "02") + t[7:] if i % 4 == 0 else t for i, t in enumerate(targets)]
+    table = ch09.date_errors(sources, targets, {"right": targets, "some": wrong})
+    assert table.loc["all", "examples"] == 40 and table.loc["all", "right"] == 0
+    assert table.loc["all", "some"] == table.loc["all", "some month"] == 10 and table.loc["all", "some day"] == 0
+    assert list(table.index[:-1]) == [f for f in sequences.DATE_FORMATS if f in table.index]
+    with pytest.raises(ValueError, match="is not 2021-05-03"):
+        ch09.date_format("4 May 2021", "2021-05-03")
 
 
 def test_attention_cost_table():

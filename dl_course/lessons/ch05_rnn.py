@@ -1,9 +1,11 @@
 """Chapter 05, recurrent networks: the character language model, its unigram baseline, the
-seq2vec and vec2seq toy tasks, RTRL's cost against BPTT's and the exercise checks. Backend-neutral (``keras`` and NumPy only); training runs inside
+seq2vec and vec2seq toy tasks, RTRL's cost against BPTT's, the verse-shape measure of generated
+poems and the exercise checks. Backend-neutral (``keras`` and NumPy only); training runs inside
 ``runtime.scope()``, so several GPUs or a TPU are used when present."""
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import keras
@@ -146,6 +148,21 @@ def rtrl_vs_bptt(units=(8, 16, 32), inputs: int = 8, steps: int = 20, batch: int
         rows.append({"n": n, "bptt_s": middle - start, "rtrl_s": end - middle, "relative_difference": float(diff),
                      "bptt_memory": steps * n, "rtrl_memory": n * n * (inputs + n + 1)})
     return rows
+
+
+#: What ends a clause in the poems: the full-width punctuation and the line break.
+CLAUSE_END = r"[，。！？；：\n]"
+_REGULAR_LINE = re.compile(r"^(?:(?:[^，。！？；：]{5}，[^，。！？；：]{5}。)+|(?:[^，。！？；：]{7}，[^，。！？；：]{7}。)+)$")
+
+
+def verse_shares(poem_text: str) -> tuple[float, float]:
+    """The verse-shape measure of generated poems: the share of clauses (text cut at
+    ``CLAUSE_END``) with 5 or 7 characters, and the share of lines of the form
+    "xxxxx，xxxxx。" (5 or 7 characters each, one or more pairs). Empty text scores 0."""
+    clauses = [c for c in re.split(CLAUSE_END, poem_text) if c]
+    lines = [line for line in poem_text.split("\n") if line]
+    return (float(np.mean([len(c) in (5, 7) for c in clauses])) if clauses else 0.0,
+            float(np.mean([bool(_REGULAR_LINE.match(line)) for line in lines])) if lines else 0.0)
 
 
 def truncated_grads(x, y, U, W, V, b, c, n: int) -> dict:
