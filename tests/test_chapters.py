@@ -30,7 +30,7 @@ def test_a_chapter_is_its_notebook_solution_module_and_manifest_row():
     assert [c.number for c in chapters.CHAPTERS] == sorted({c.number for c in chapters.CHAPTERS})
     for c in chapters.CHAPTERS:
         assert heading(NOTEBOOKS / c.notebook) == f"{c.number} {c.title}"
-        assert c.number in heading(ROOT / "solutions" / c.notebook), c.notebook
+        assert heading(ROOT / "solutions" / c.notebook).startswith(f"教师版：第 {int(c.number)} 章"), c.notebook
         assert c.lesson().__doc__.startswith(f"Chapter {c.number}"), c.module
 
 
