@@ -32,9 +32,14 @@ smoke:  ## every chapter with its full-profile settings, loops cut to a few step
 # NOTEBOOK_ENV: a command the notebooks' pass runs under; CI sets .ci/hidden-packages (no apt data or font).
 NOTEBOOK_ENV ?=
 
+# Unit tests go to whichever worker is free (worksteal: the chapters' smoke runs and solution notebooks
+# are minutes each); a notebook's cells must stay in one kernel, so nbval runs go file by file.
+UNIT = -m pytest -n 2 --dist worksteal
+NBVAL = -m pytest -n 2 --dist loadfile
+
 test: lint  ## unit tests, every chapter in full-profile smoke mode, then the notebooks (nbval, fast profile)
-	$(PYTHON) -m pytest -n 2 --dist loadfile tests
-	$(NOTEBOOK_ENV) $(PYTHON) -m pytest -n 2 --dist loadfile notebooks
+	$(PYTHON) $(UNIT) tests
+	$(NOTEBOOK_ENV) $(PYTHON) $(NBVAL) notebooks
 
 # The chapters CI runs on each backend come from the manifest (dl_course/chapters.py: every chapter
 # passes on each; a chapter CI leaves out on one says why there). JAX ships with requirements.txt.
@@ -49,15 +54,14 @@ setup-torch:  ## PyTorch's CPU build, for KERAS_BACKEND=torch
 
 test-jax:  ## the chapters the manifest runs under JAX (nbval, fast profile)
 	notebooks=$$($(LIST_NOTEBOOKS) jax) && KERAS_BACKEND=jax JAX_PLATFORMS=cpu DL_COURSE_PROFILE=fast \
-		$(PYTHON) -m pytest -n 2 --dist loadfile $$notebooks
+		$(PYTHON) $(NBVAL) $$notebooks
 
 # Under PyTorch: the unit tests that touch the Keras backend (tests marked backend_neutral, such as the
 # data loaders and the command line, ran in `make test`; tests whose names hold "jax" start a JAX
 # process) and the chapters the manifest runs under PyTorch.
 test-torch:  ## backend unit tests and the manifest's PyTorch chapters (nbval) under KERAS_BACKEND=torch
-	notebooks=$$($(LIST_NOTEBOOKS) torch) && KERAS_BACKEND=torch DL_COURSE_PROFILE=fast \
-		$(PYTHON) -m pytest -n 2 --dist loadfile tests $$notebooks \
-		$(ONCE_ONLY) -m "not backend_neutral" -k "not jax"
+	KERAS_BACKEND=torch $(PYTHON) $(UNIT) tests $(ONCE_ONLY) -m "not backend_neutral" -k "not jax"
+	notebooks=$$($(LIST_NOTEBOOKS) torch) && KERAS_BACKEND=torch DL_COURSE_PROFILE=fast $(PYTHON) $(NBVAL) $$notebooks
 
 FLOOR_VENV ?= .venv-oldest
 test-floor:  ## the unit tests again with the oldest supported releases (constraints/oldest.txt) in FLOOR_VENV
@@ -67,4 +71,4 @@ test-floor:  ## the unit tests again with the oldest supported releases (constra
 	$(FLOOR_VENV)/bin/python -m pip install -q -c constraints/oldest.txt -r requirements.txt
 	$(FLOOR_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(tensorflow|keras|numpy|jax) '
 	$(FLOOR_VENV)/bin/ruff check dl_course tests benchmarks
-	$(FLOOR_VENV)/bin/python -m pytest -n 2 --dist loadfile tests $(ONCE_ONLY)
+	$(FLOOR_VENV)/bin/python $(UNIT) tests $(ONCE_ONLY)

@@ -15,7 +15,8 @@ MISSING_GLYPH = re.compile(r"Glyph \d+ .*missing from (current )?font")
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "tensorflow_backend: needs KERAS_BACKEND=tensorflow (TensorFlow itself is the reference)")
-    config.addinivalue_line("markers", "backend_neutral: touches no Keras backend (data, command line, checks): "
+    config.addinivalue_line("markers", "backend_neutral: touches no Keras backend, or only in a subprocess that names its own "
+                                       "(data, command line, checks, backend comparisons): "
                                        "the other backends' jobs leave it out (Makefile)")
 
 

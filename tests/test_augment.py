@@ -41,3 +41,5 @@ def test_warmup_cosine_rises_then_falls_to_zero():
     schedule = train.warmup_cosine(0.1, 100, warmup=0.2)
     lr = [float(schedule(step)) for step in (0, 20, 60, 100)]
     assert lr[0] == pytest.approx(0.01) and lr[1] == pytest.approx(0.1) and 0 < lr[2] < 0.1 and lr[3] == pytest.approx(0, abs=1e-7)
+    from_zero = train.warmup_cosine(0.1, 100, warmup=0.2, start=0.0)  # chapter 09's Transformer warm-up
+    assert [float(from_zero(step)) for step in (0, 10, 20)] == pytest.approx([0.0, 0.05, 0.1])

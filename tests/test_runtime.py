@@ -195,6 +195,7 @@ print(json.dumps({"same": first == again, "tensorflow": "tensorflow" in sys.modu
 """
 
 
+@pytest.mark.backend_neutral  # its subprocess names its backend: one run, in `make test`
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_set_seed_repeats_other_backends_without_importing_tensorflow(backend):
     """Keras's set_random_seed imports TensorFlow wherever it is installed; set_seed does not on JAX or PyTorch."""

@@ -58,6 +58,7 @@ BACKENDS = {
 }
 
 
+@pytest.mark.backend_neutral  # its subprocess names its backend: one run, in `make test`
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_fit_on_two_devices_matches_one_device(backend):
     case = BACKENDS[backend]

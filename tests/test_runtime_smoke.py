@@ -45,6 +45,13 @@ def test_settings_cut_as_each_key_says(smoke, capsys):
     assert "profile: full, smoke mode | train_size=128 (not 60000)" in out and "batch_size=64," in out
 
 
+def test_a_batch_cut_shrinks_the_batch_and_the_batches_follow_it(smoke):
+    full = dict(train_size=50000, batch_size=512, epochs=40)
+    cfg = runtime.settings(fast=dict(train_size=3000, batch_size=64, epochs=2), full=full,
+                           smoke=dict(train_size="batches", batch_size="batch", epochs="epochs"))
+    assert vars(cfg) == dict(train_size=2 * runtime.SMOKE_BATCH_SIZE, batch_size=runtime.SMOKE_BATCH_SIZE, epochs=1)
+
+
 def test_settings_without_batch_size_cut_sizes_to_two_default_batches(smoke):
     cfg = runtime.settings(fast=dict(n_train=5, small_size=3), full=dict(n_train=60000, small_size=100),
                            smoke=dict(n_train="batches", small_size="batches"))
@@ -62,7 +69,7 @@ def test_settings_cut_keys_any_name_but_only_as_told(smoke):
 @pytest.mark.parametrize(
     "cuts, message",
     [(dict(epochs="epochs"), r"smoke\['toy_n'\] must be given.*add it to smoke=dict\(\.\.\.\) with one of 'epochs'"),
-     (dict(epochs="epochs", toy_n="examples"), r"smoke\['toy_n'\] must be one of 'epochs', 'steps', 'batches', 'keep', got 'examples'"),
+     (dict(epochs="epochs", toy_n="examples"), r"smoke\['toy_n'\] must be one of 'epochs', 'steps', 'batches', 'batch', 'keep', got 'examples'"),
      (dict(epochs="epochs", toy_n="batches", lr="keep"), r"smoke must name only the settings' keys, got unknown \['lr'\]"),
      (dict(epochs="keep", toy_n="batches"), None),
      (None, r"smoke must be a dict of settings")],

@@ -37,17 +37,13 @@ from dl_course.lessons.ch05_rnn import (  # chapter 05: data, scoring and its ba
 from dl_course.lessons.ch06_lstm import fit_translator  # chapter 06: training and scoring
 from dl_course.models.transformer import attention_model
 from dl_course.scratch.attention import causal_mask, scaled_dot_product_attention
+from dl_course.train import warmup_cosine
 
 
 def _optimizer(lr: float, steps: int, warmup: float):
     """Adam (β₂ = 0.98, as Vaswani et al. 2017 §5.3) with a linear warm-up over a ``warmup``
     share of the ``steps``, then a cosine decay to zero; global gradient clipping at norm 1."""
-    warmup_steps = int(warmup * steps)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0 if warmup_steps else lr, max(steps - warmup_steps, 1), warmup_target=lr if warmup_steps else None,
-        warmup_steps=warmup_steps,
-    )
-    return keras.optimizers.Adam(schedule, beta_2=0.98, global_clipnorm=1.0)
+    return keras.optimizers.Adam(warmup_cosine(lr, steps, warmup, start=0.0), beta_2=0.98, global_clipnorm=1.0)
 
 
 def _jit(jit_compile):
@@ -102,7 +98,7 @@ def train_date_transformer(
         steps_per_execution=runtime.steps_per_execution(16),
     )
     if verbose:
-        print(f"--- transformer: {model.count_params():,} parameters")
+        print(f"--- transformer：{model.count_params():,} 个参数")
     return fit_translator(model, train_set, test_set, batch_size=batch_size, epochs=epochs, verbose=verbose)
 
 

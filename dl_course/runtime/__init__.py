@@ -35,6 +35,7 @@ from dl_course.runtime.profiles import (
     ENV_STRICT,
     PROFILES,
     SMOKE_BATCH,
+    SMOKE_BATCH_SIZE,
     SMOKE_BATCHES,
     SMOKE_CUTS,
     SMOKE_EPOCHS,
@@ -52,7 +53,7 @@ backend = backends.name  # the active Keras backend's name: "tensorflow", "jax",
 backend_report = backends.report
 
 __all__ = [
-    "DEFAULT_SEED", "ENV_PROFILE", "ENV_SMOKE", "ENV_STRICT", "PROFILES", "SMOKE_BATCH", "SMOKE_BATCHES",
+    "DEFAULT_SEED", "ENV_PROFILE", "ENV_SMOKE", "ENV_STRICT", "PROFILES", "SMOKE_BATCH", "SMOKE_BATCH_SIZE", "SMOKE_BATCHES",
     "SMOKE_CUTS", "SMOKE_EPOCHS", "SMOKE_STEPS", "ExpectationError", "accelerate", "acceleration",
     "accelerators", "activated", "backend", "backend_report", "backends", "bounds", "check_devices",
     "describe", "devices", "distribution", "expect", "float32_outputs", "import_tensorflow_quietly", "info",

@@ -23,14 +23,16 @@ ENV_STRICT = "DL_COURSE_STRICT"
 
 #: Smoke mode's cuts, one of which every ``settings`` key names in ``smoke=``: "epochs" cuts an
 #: epoch count to one epoch, "steps" a step count to a few steps, "batches" a number of examples
-#: to a couple of batches (twice the settings' ``batch_size``, else 2 × 128), and "keep" leaves
-#: the value (batch sizes, model widths, shapes, rates, names), so smoke mode builds and feeds
-#: the same models.
-SMOKE_EPOCHS, SMOKE_STEPS, SMOKE_BATCHES, SMOKE_BATCH = 1, 2, 2, 128
+#: to a couple of batches (twice the settings' ``batch_size`` after its cut, else 2 × 128),
+#: "batch" a batch size to 32 (for a full-profile batch whose steps take tens of seconds on a
+#: CPU, as chapter 04's 512 images through DenseNet-121), and "keep" leaves the value (model
+#: widths, shapes, rates, names), so smoke mode builds and feeds the same models.
+SMOKE_EPOCHS, SMOKE_STEPS, SMOKE_BATCHES, SMOKE_BATCH, SMOKE_BATCH_SIZE = 1, 2, 2, 128, 32
 SMOKE_CUTS = {
     "epochs": "cut to 1 epoch",
     "steps": f"cut to {SMOKE_STEPS} steps",
     "batches": f"cut to {SMOKE_BATCHES} batches of examples",
+    "batch": f"cut to {SMOKE_BATCH_SIZE} examples a batch",
     "keep": "left as it is",
 }
 FALSE_WORDS, TRUE_WORDS = ("", "0", "false", "no", "off"), ("1", "true", "yes", "on")
@@ -98,11 +100,11 @@ def activated(profile: str | None = None, smoke: bool | None = None):
 
 def smoke_cut(chosen: dict, cuts: dict) -> dict:
     """``chosen`` settings with each key cut as ``cuts`` names it (see ``SMOKE_CUTS``)."""
-    batches = SMOKE_BATCHES * int(chosen.get("batch_size", SMOKE_BATCH))
+    cut = {k: min(v, SMOKE_BATCH_SIZE) if cuts[k] == "batch" else v for k, v in chosen.items()}
+    batches = SMOKE_BATCHES * int(cut.get("batch_size", SMOKE_BATCH))
     limits = {"epochs": SMOKE_EPOCHS, "steps": SMOKE_STEPS, "batches": batches}
-    cut = dict(chosen)
     for key, value in chosen.items():
-        if cuts[key] != "keep":
+        if cuts[key] in limits:
             cut[key] = min(value, limits[cuts[key]])
     return cut
 
