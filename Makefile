@@ -39,11 +39,12 @@ NBVAL = -m pytest -n 2 --dist loadfile
 
 test: lint  ## unit tests, every chapter in full-profile smoke mode, then the notebooks (nbval, fast profile)
 	$(PYTHON) $(UNIT) tests
-	$(NOTEBOOK_ENV) $(PYTHON) $(NBVAL) notebooks
+	notebooks=$$($(LIST_NOTEBOOKS) tensorflow) && $(NOTEBOOK_ENV) $(PYTHON) $(NBVAL) $$notebooks
 
 # The chapters CI runs on each backend come from the manifest (dl_course/chapters.py: every chapter
 # passes on each; a chapter CI leaves out on one says why there). JAX ships with requirements.txt.
-LIST_NOTEBOOKS = $(PYTHON) -m dl_course.cli list --notebooks --backend
+# (the longest first: two workers then finish together).
+LIST_NOTEBOOKS = $(PYTHON) -m dl_course.cli list --notebooks --longest-first --backend
 # What only `make test` runs (TensorFlow, newest releases), left out of the PyTorch and floor jobs:
 # the notebooks' own runs (full-profile smoke, the solution notebooks' experiments) and the web book.
 ONCE_ONLY = --ignore=tests/test_full_profile_smoke.py --ignore=tests/test_book.py \

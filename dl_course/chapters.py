@@ -30,14 +30,17 @@ class Chapter:
     ``slug`` names its files: the notebook ``NN_slug.ipynb`` (in ``notebooks/`` and, with the
     reference answers, in ``solutions/``) and its module ``dl_course.lessons.chNN_slug`` (task code,
     the recipes benchmarks share, exercise checks). ``data`` maps a profile (fast, full) to the
-    catalogue data sets it loads; ``ci_skip`` maps a backend that CI leaves the chapter out on to
-    why (the chapter still runs there).
+    catalogue data sets it loads; ``seconds`` is its fast-profile run on two CPU cores under
+    TensorFlow as last measured (``benchmarks/notebooks.py``), by which test runs start the longest
+    chapters first; ``ci_skip`` maps a backend that CI leaves the chapter out on to why (the
+    chapter still runs there).
     """
 
     number: str
     slug: str
     title: str
     data: dict
+    seconds: int
     ci_skip: dict = field(default_factory=dict)
 
     @property
@@ -63,23 +66,23 @@ class Chapter:
         return tuple(b for b in BACKENDS if b not in self.ci_skip)
 
 
-def _chapter(number, slug, title, fast=(), full=None, ci_skip=None) -> Chapter:
+def _chapter(number, slug, title, seconds, fast=(), full=None, ci_skip=None) -> Chapter:
     data = {"fast": tuple(fast), "full": tuple(fast if full is None else full)}
-    return Chapter(number, slug, title, data, dict(ci_skip or {}))
+    return Chapter(number, slug, title, data, seconds, dict(ci_skip or {}))
 
 
 EAGER_RECURRENT = ("PyTorch runs Keras's recurrent layers step by step in Python: 2-4 minutes on two CPU cores "
                    "(chapter 09 trains chapter 05's GRU and 06's LSTM translator beside its Transformers)")
 CHAPTERS: tuple[Chapter, ...] = (
-    _chapter("01", "perceptron", "感知机 Perceptron"),
-    _chapter("02", "backprop", "反向传播与训练 Backpropagation and training", ["fashion_mnist"]),
-    _chapter("03", "cnn", "卷积神经网络 Convolutional neural networks", ["mnist5k", "fashion_mnist"], ["mnist", "fashion_mnist"]),
-    _chapter("04", "cnn_architectures", "经典卷积网络 Modern CNN architectures", ["fashion_mnist"], ["cifar10"]),
-    _chapter("05", "rnn", "循环神经网络 Recurrent Neural Networks", ["tang_poems", "english_poems"], ci_skip={"torch": EAGER_RECURRENT}),
-    _chapter("06", "lstm", "长短期记忆网络、GRU 与序列到序列 LSTM, GRU and Sequence-to-Sequence", ci_skip={"torch": EAGER_RECURRENT}),
-    _chapter("07", "gan", "生成对抗网络 Generative adversarial networks", ["fashion_mnist", "mnist5k"], ["fashion_mnist", "mnist"]),
-    _chapter("08", "autoencoder_rbm_dbn", "自编码器、受限玻尔兹曼机与深度信念网络 Autoencoders, RBM and DBN", ["fashion_mnist"], ["mnist"]),
-    _chapter("09", "transformer", "自注意力与 Transformer Self-attention and the Transformer", ["tang_poems"], ci_skip={"torch": EAGER_RECURRENT}),
+    _chapter("01", "perceptron", "感知机 Perceptron", 23),
+    _chapter("02", "backprop", "反向传播与训练 Backpropagation and training", 67, ["fashion_mnist"]),
+    _chapter("03", "cnn", "卷积神经网络 Convolutional neural networks", 70, ["mnist5k", "fashion_mnist"], ["mnist", "fashion_mnist"]),
+    _chapter("04", "cnn_architectures", "经典卷积网络 Modern CNN architectures", 77, ["fashion_mnist"], ["cifar10"]),
+    _chapter("05", "rnn", "循环神经网络 Recurrent Neural Networks", 61, ["tang_poems", "english_poems"], ci_skip={"torch": EAGER_RECURRENT}),
+    _chapter("06", "lstm", "长短期记忆网络、GRU 与序列到序列 LSTM, GRU and Sequence-to-Sequence", 82, ci_skip={"torch": EAGER_RECURRENT}),
+    _chapter("07", "gan", "生成对抗网络 Generative adversarial networks", 124, ["fashion_mnist", "mnist5k"], ["fashion_mnist", "mnist"]),
+    _chapter("08", "autoencoder_rbm_dbn", "自编码器、受限玻尔兹曼机与深度信念网络 Autoencoders, RBM and DBN", 56, ["fashion_mnist"], ["mnist"]),
+    _chapter("09", "transformer", "自注意力与 Transformer Self-attention and the Transformer", 180, ["tang_poems"], ci_skip={"torch": EAGER_RECURRENT}),
 )  # fmt: skip
 BY_NUMBER = {c.number: c for c in CHAPTERS}
 

@@ -39,15 +39,16 @@ def cmd_list(args) -> int:
 
 def _list_files(args) -> int:
     """One path a line, for scripts and the Makefile: the chapters' notebooks (or solutions),
-    only those CI runs on ``--backend`` when given."""
+    only those CI runs on ``--backend`` when given, the longest first with ``--longest-first``
+    (parallel test workers then finish together)."""
     from dl_course.chapters import BACKENDS
 
     if args.backend and args.backend not in BACKENDS:
         raise SystemExit(f"dl-course list: --backend must be one of {', '.join(BACKENDS)}, got {args.backend!r}.")
     folder = Path("solutions") if args.solutions else Path("notebooks")
-    for chapter in CHAPTERS:
-        if not args.backend or args.backend in chapter.ci_backends():
-            print((folder / chapter.notebook).as_posix())
+    chosen = [c for c in CHAPTERS if not args.backend or args.backend in c.ci_backends()]
+    for chapter in sorted(chosen, key=lambda c: -c.seconds) if args.longest_first else chosen:
+        print((folder / chapter.notebook).as_posix())
     return 0
 
 
@@ -390,6 +391,8 @@ def parser() -> argparse.ArgumentParser:
     li.add_argument("--notebooks", action="store_true", help="only the chapters' notebook paths, one a line")
     li.add_argument("--solutions", action="store_true", help="only the solution notebooks' paths, one a line")
     li.add_argument("--backend", help="with --notebooks/--solutions: only the chapters CI runs on this backend")
+    li.add_argument("--longest-first", action="store_true",
+                    help="with --notebooks/--solutions: the longest fast-profile runs first (for parallel test workers)")
     li.set_defaults(fn=cmd_list)
     d = sub.add_parser("data", help="show where each dataset comes from and how to get it offline")
     d.add_argument("--download", action="store_true", help="download missing files (checked by SHA-256)")

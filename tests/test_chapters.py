@@ -55,6 +55,10 @@ def test_list_prints_the_notebooks_ci_runs_per_backend(capsys):
     torch = [c for c in chapters.CHAPTERS if "torch" in c.ci_backends()]
     assert capsys.readouterr().out.split() == [f"solutions/{c.notebook}" for c in torch]
     assert all(c.ci_skip["torch"] for c in chapters.CHAPTERS if c not in torch), "say why a chapter is left out"
+    assert cli.main(["list", "--notebooks", "--longest-first"]) == 0
+    longest = sorted(chapters.CHAPTERS, key=lambda c: -c.seconds)
+    assert capsys.readouterr().out.split() == [f"notebooks/{c.notebook}" for c in longest] != [
+        f"notebooks/{c.notebook}" for c in chapters.CHAPTERS]
     with pytest.raises(SystemExit, match="--backend must be one of tensorflow, jax, torch"):
         cli.main(["list", "--notebooks", "--backend", "tf"])
 
