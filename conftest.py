@@ -15,22 +15,15 @@ MISSING_GLYPH = re.compile(r"Glyph \d+ .*missing from (current )?font")
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "tensorflow_backend: needs KERAS_BACKEND=tensorflow (TensorFlow itself is the reference)")
-    config.addinivalue_line("markers", "chapter_run: runs a whole chapter notebook (parametrized by chapter): started first")
     config.addinivalue_line("markers", "backend_neutral: touches no Keras backend, or only in a subprocess that names its own "
                                        "(data, command line, checks, backend comparisons): "
                                        "the other backends' jobs leave it out (Makefile)")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests that run a whole chapter go first, the longest first (parallel workers then finish
-    together); tests marked ``tensorflow_backend`` skip, with the reason, under another Keras backend."""
-    from dl_course.chapters import BY_NUMBER
+    """Tests marked ``tensorflow_backend`` skip, with the reason, under another Keras backend."""
     from dl_course.runtime import backends
 
-    def seconds(item):  # a chapter_run test's parameter id starts with the chapter's number
-        return BY_NUMBER[item.callspec.id[:2]].seconds if item.get_closest_marker("chapter_run") else 0
-
-    items.sort(key=seconds, reverse=True)  # stable: the rest keep their order
     backend = backends.name()
     if backend == "tensorflow":
         return

@@ -31,8 +31,8 @@ class Chapter:
     reference answers, in ``solutions/``) and its module ``dl_course.lessons.chNN_slug`` (task code,
     the recipes benchmarks share, exercise checks). ``data`` maps a profile (fast, full) to the
     catalogue data sets it loads; ``seconds`` is its fast-profile run on two CPU cores under
-    TensorFlow as last measured (``benchmarks/notebooks.py``), by which test runs start the longest
-    chapters first; ``ci_skip`` maps a backend that CI leaves the chapter out on to why (the
+    TensorFlow as last measured (``benchmarks/notebooks.py``), by which the nbval passes start the
+    longest chapters first; ``ci_skip`` maps a backend that CI leaves the chapter out on to why (the
     chapter still runs there).
     """
 

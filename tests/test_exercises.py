@@ -32,7 +32,6 @@ def _exercise_text(path: Path) -> str:
     return text[text.index("## 练习 Exercises"):]
 
 
-@pytest.mark.chapter_run
 @pytest.mark.parametrize("path", SOLUTIONS, ids=lambda p: p.stem)
 def test_solution_notebook_runs_and_passes_its_checks(path, capsys):
     exec(compile(_code(path), str(path), "exec"), {"__name__": "__solution__"})

@@ -13,7 +13,6 @@ from dl_course.runtime import profiles
 NOTEBOOKS = Path(__file__).parents[1] / "notebooks"
 
 
-@pytest.mark.chapter_run
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.number)
 def test_chapter_runs_in_full_profile_smoke_mode(chapter, tmp_path):
     out = tmp_path / chapter.notebook
