@@ -43,7 +43,7 @@ test: lint  ## unit tests, every chapter in full-profile smoke mode, then the no
 
 # The chapters CI runs on each backend come from the manifest (dl_course/chapters.py: every chapter
 # passes on each; a chapter CI leaves out on one says why there). JAX ships with requirements.txt.
-# (the longest first: two workers then finish together).
+# (the longest first, so that no long chapter starts last on an otherwise idle machine).
 LIST_NOTEBOOKS = $(PYTHON) -m dl_course.cli list --notebooks --longest-first --backend
 # What only `make test` runs (TensorFlow, newest releases), left out of the PyTorch and floor jobs:
 # the notebooks' own runs (full-profile smoke, the solution notebooks' experiments) and the web book.
